@@ -1,0 +1,91 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+/** Node built-in modules, imported with or without the `node:` prefix. */
+const nodeBuiltins = [
+  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events',
+  'fs', 'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process',
+  'readline', 'stream', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+/** Runtime-neutral code may not reach for Node-only modules or globals (ARCHITECTURE.md, decision 1). */
+const runtimeNeutral = {
+  'no-restricted-imports': ['error', {
+    paths: nodeBuiltins.map((name) => ({ name, message: 'Node-only: move this code to a *.node.ts file.' })),
+    patterns: [
+      { group: ['node:*'], message: 'Node-only: move this code to a *.node.ts file.' },
+      { group: ['pino', 'libsql', '@hono/node-server', '@hono/node-server/*'], message: 'Node-only package: use it from a *.node.ts file.' },
+    ],
+  }],
+  'no-restricted-globals': ['error',
+    { name: 'process', message: 'Node-only: pass configuration in through factory deps.' },
+    { name: 'Buffer', message: 'Use Uint8Array and src/core/bytes.ts.' },
+    { name: '__dirname', message: 'Node-only.' },
+    { name: '__filename', message: 'Node-only.' },
+    { name: 'require', message: 'ESM only.' },
+    { name: 'setImmediate', message: 'Node-only: use queueMicrotask or setTimeout.' },
+  ],
+};
+
+/** Layering (ARCHITECTURE.md, "Layers and their rooms"): arrows point down, never up. */
+const nodeFiles = ['src/**/*.node.ts', 'src/**/*.node.test.ts', 'src/**/*.workerd.ts'];
+const layer = (folder, forbidden) => {
+  const layering = forbidden.map((f) => ({
+    group: [`**/${f}/**`, `**/${f}`, `**/${f}/index.js`],
+    message: `src/${folder} may not import src/${f} (layering, ARCHITECTURE.md).`,
+  }));
+  const neutral = runtimeNeutral['no-restricted-imports'][1];
+  return [
+    {
+      files: [`src/${folder}/**/*.ts`],
+      ignores: nodeFiles,
+      rules: { 'no-restricted-imports': ['error', { paths: neutral.paths, patterns: [...neutral.patterns, ...layering] }] },
+    },
+    {
+      files: nodeFiles.map((g) => g.replace('src/**', `src/${folder}/**`)),
+      rules: { 'no-restricted-imports': ['error', { patterns: layering }] },
+    },
+  ];
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error',
+        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'Use crypto.getRandomValues through the Runtime port.' },
+        { selector: 'TSEnumDeclaration', message: 'Use string-literal unions, not enum.' },
+      ],
+    },
+  },
+  // Runtime-neutral source: everything under src/ except *.node.ts / *.workerd.ts entries and drivers.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.node.ts', 'src/**/*.node.test.ts', 'src/**/*.workerd.ts', 'src/cli/**'],
+    languageOptions: { globals: { ...globals['shared-node-browser'] } },
+    rules: runtimeNeutral,
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/**/*.case.ts'],
+    rules: { 'no-restricted-syntax': ['error',
+      { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'Use crypto.getRandomValues through the Runtime port.' },
+      { selector: 'TSEnumDeclaration', message: 'Use string-literal unions, not enum.' },
+      { selector: 'TSAsExpression > TSAsExpression[typeAnnotation.type="TSUnknownKeyword"]', message: 'No `as unknown as` in src/.' },
+    ] },
+  },
+  ...layer('core', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),
+  ...layer('storage', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'audit', 'cli']),
+  ...layer('barrier', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'audit', 'cli']),
+  ...layer('router', ['gateway', 'auth', 'policy', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),
+  ...layer('native-engines', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'leases', 'storage', 'audit', 'cli']),
+);

@@ -1,0 +1,137 @@
+/** Contracts shared by every layer (ARCHITECTURE.md, "Contracts"). */
+
+import type { Sensitive } from './sensitive.js';
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * JSON that may carry `Sensitive` values at any depth. Responses use it, so a secret stays
+ * wrapped until the response writer serialises it.
+ */
+export type SafeJsonValue = JsonPrimitive | Sensitive<JsonValue> | SafeJsonValue[] | { [key: string]: SafeJsonValue };
+export type SafeJsonObject = { [key: string]: SafeJsonValue };
+
+/**
+ * What a request does to a path. Every face (`/api/v1`, `/v1`, `sys`) reduces a request to
+ * one of these. Backends advertise which trailing POST actions they support (`Engine.actions`).
+ *
+ * - `read`, `list`, `create`, `update`, `patch`, `delete`: as in Vault.
+ * - `rotate`: `POST …/rotate` on the path before it.
+ * - `undelete`, `destroy`: `POST …/undelete`, `POST …/destroy` on versioned backends.
+ * - `read-metadata`, `write-metadata`, `patch-metadata`, `delete-metadata`: the secret's
+ *   metadata (`/api/v1/metadata/{path}`); `delete-metadata` removes the secret with every version.
+ */
+export type Operation =
+  | 'read'
+  | 'list'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'rotate'
+  | 'undelete'
+  | 'destroy'
+  | 'read-metadata'
+  | 'write-metadata'
+  | 'patch-metadata'
+  | 'delete-metadata';
+
+/** Operations a face may reach through a trailing POST segment (`POST {path}/{action}`). */
+export type ActionOperation = Extract<Operation, 'rotate' | 'undelete' | 'destroy'>;
+
+/** Who is calling, after authentication. */
+export interface Principal {
+  /** Stable id of the identity (entity id, or `root`). */
+  id: string;
+  displayName: string;
+  policies: readonly string[];
+  /** Token accessor, for audit and revocation without the token itself. */
+  accessor?: string;
+  /** Expiry in ms since the epoch; null for tokens that never expire. */
+  expiresAt: number | null;
+  metadata?: Readonly<Record<string, string>>;
+}
+
+/** Conditional-request headers, as the face received them. Backends interpret them. */
+export interface Preconditions {
+  /** `If-Match` entity tags, unquoted; `['*']` for `If-Match: *`. */
+  ifMatch?: readonly string[];
+  /** `If-None-Match` entity tags, unquoted; `['*']` for `If-None-Match: *`. */
+  ifNoneMatch?: readonly string[];
+}
+
+/** The one internal request every face produces. Handlers never see HTTP. */
+export interface OperationRequest {
+  operation: Operation;
+  /** Canonical logical path, mount prefix included, no leading or trailing slash (list requests keep none either). */
+  path: string;
+  /** The body, for writes; `{}` otherwise. */
+  data: JsonObject;
+  /** Query options (`version`, `versions`, `cas`, `after`, `limit`, …), as strings; face-level flags (`list`, `help`) removed. */
+  params: Readonly<Record<string, string>>;
+  preconditions: Preconditions;
+  principal: Principal;
+  requestId: string;
+  signal: AbortSignal;
+}
+
+/** A mount as a backend sees it. */
+export interface MountRef {
+  /** The mount's prefix: `""` for the default route, else ends in `/`. */
+  path: string;
+  /** Stable id; a backend's storage lives under it, so a renamed mount keeps its data. */
+  id: string;
+  type: string;
+}
+
+/** An `OperationRequest` after routing: the backend's own view of it. */
+export interface BackendRequest extends OperationRequest {
+  mount: MountRef;
+  /** `path` with the mount prefix removed; `""` addresses the mount's root. */
+  relativePath: string;
+}
+
+export interface LeaseInfo {
+  id: string;
+  ttlMs: number;
+  renewable: boolean;
+}
+
+export interface OperationResponse {
+  /** Response data; secret material inside stays wrapped in `Sensitive`. */
+  data?: SafeJsonObject;
+  metadata?: JsonObject;
+  lease?: LeaseInfo;
+  warnings?: string[];
+  cache?: { ttlMs: number } | 'no-store';
+  /** Entity tag of the addressed object, unquoted (e.g. the version number). */
+  etag?: string;
+  /** 200 unless set; 204 responses have no body. */
+  status?: 200 | 201 | 204;
+}
+
+/**
+ * A backend mounted in the routing table: a native engine, or (later) a cloud provider
+ * adapted to this shape. Backends never see HTTP.
+ */
+export interface Engine {
+  readonly type: string;
+  /** Trailing POST actions this backend understands, e.g. `['rotate', 'undelete', 'destroy']`. */
+  readonly actions: readonly ActionOperation[];
+  /**
+   * Answers one request. Throws `GatewayError`s with stable codes: `ERR_NOT_FOUND`,
+   * `ERR_UNSUPPORTED_PATH`, `ERR_METHOD_NOT_ALLOWED`, `ERR_VALIDATION`, `ERR_PRECONDITION_FAILED`, …
+   */
+  handle(req: BackendRequest): Promise<OperationResponse>;
+  /**
+   * Whether the addressed object exists, so a write can be classed `create` or `update`
+   * before authorization. Backends without it treat every write as `update`.
+   */
+  exists?(req: BackendRequest): Promise<boolean>;
+  /** Help for the addressed path (`GET …?help=1`): synopsis, description, operations. */
+  help?(req: BackendRequest): Promise<OperationResponse>;
+  /** Releases timers and connections. */
+  close?(): Promise<void>;
+}
