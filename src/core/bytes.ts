@@ -4,7 +4,7 @@ const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /** UTF-8 encodes a string. */
-export function utf8(text: string): Uint8Array {
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text);
 }
 
@@ -14,7 +14,7 @@ export function fromUtf8(bytes: Uint8Array): string {
 }
 
 /** Concatenates byte arrays into a new one. */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let length = 0;
   for (const p of parts) length += p.length;
   const out = new Uint8Array(length);
@@ -73,7 +73,7 @@ export function toBase64Url(bytes: Uint8Array): string {
  * Decodes base64 or base64url, padded or not. Returns null for anything else (bad
  * characters, impossible length, non-zero trailing bits), so callers choose their error.
  */
-export function fromBase64(text: string): Uint8Array | null {
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
   let end = text.length;
   while (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) end--;
   if (text.length - end > 2) return null;
@@ -106,7 +106,7 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 /** Writes `value` as a big-endian unsigned 32-bit integer. */
-export function u32be(value: number): Uint8Array {
+export function u32be(value: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, value >>> 0, false);
   return out;

@@ -51,6 +51,20 @@ export function canonicalizePath(raw: string, maxBytes = DEFAULT_MAX_PATH_BYTES)
 }
 
 /**
+ * True when a raw request path has a `.` or `..` segment, plain or percent-encoded. The
+ * gateway refuses such requests before routing: URL parsers resolve them, so the route a
+ * framework matched is not the path the client sent.
+ */
+export function hasDotSegment(rawPath: string): boolean {
+  for (const segment of rawPath.split('/')) {
+    if (segment.length > 6 || segment === '') continue;
+    const decoded = segment.replace(/%2e/gi, '.');
+    if (decoded === '.' || decoded === '..') return true;
+  }
+  return false;
+}
+
+/**
  * Checks an already-decoded logical path (from config, a request body, or a backend):
  * the same rules as `canonicalizePath`, without decoding. Returns it unchanged.
  */

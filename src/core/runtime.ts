@@ -21,7 +21,7 @@ export interface Runtime {
   /** Milliseconds since the epoch. */
   now(): number;
   /** Cryptographically secure random bytes. */
-  randomBytes(length: number): Uint8Array;
+  randomBytes(length: number): Uint8Array<ArrayBuffer>;
   /** RFC 4122 version-4 UUID from a secure source. */
   randomUUID(): string;
   readonly subtle: SubtleCrypto;
