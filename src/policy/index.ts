@@ -1,0 +1,2 @@
+export { createRootOnlyAuthorizer } from './root-only.js';
+export type { Authorizer } from './root-only.js';

@@ -1,0 +1,61 @@
+import type { Engine, MountRef } from '../core/index.js';
+
+/** A mount in the table: where it is, what it is, and the backend that serves it. */
+export interface Route {
+  mount: MountRef;
+  engine: Engine;
+}
+
+/** The result of routing a logical path. */
+export interface RouteMatch extends Route {
+  /** The logical path with the mount prefix removed; `""` addresses the mount's root. */
+  relativePath: string;
+}
+
+/** An immutable routing table: replace it whole when mounts change, so a request sees one consistent table. */
+export interface RoutingTable {
+  /**
+   * The mount owning `path` (canonical, no leading or trailing slash) by longest prefix at
+   * segment boundaries; the `""` mount is the default route. Null when nothing matches.
+   * `path` equal to a mount's prefix without its slash (`kv` for `kv/`) routes to that mount's root.
+   */
+  match(path: string): RouteMatch | null;
+  /** Every route, sorted by mount path. */
+  routes(): readonly Route[];
+}
+
+/**
+ * Builds a routing table. Throws on duplicate mount paths or a path that is neither `""`
+ * nor slash-terminated (callers validate user input before this; this is the last guard).
+ */
+export function createRoutingTable(routes: readonly Route[]): RoutingTable {
+  const byPath = new Map<string, Route>();
+  for (const route of routes) {
+    const p = route.mount.path;
+    if (p !== '' && !p.endsWith('/')) throw new Error(`mount path must be "" or end in "/": ${p}`);
+    if (byPath.has(p)) throw new Error(`duplicate mount path: ${p}`);
+    byPath.set(p, route);
+  }
+  const sorted = [...byPath.values()].sort((a, b) => (a.mount.path < b.mount.path ? -1 : 1));
+
+  return {
+    match(path) {
+      // Candidate prefixes, longest first: "a/b/c/", "a/b/", "a/", "". O(segments) map lookups.
+      let end = path.length;
+      for (;;) {
+        const candidate = end === path.length ? (path === '' ? '' : `${path}/`) : path.slice(0, end + 1);
+        const route = byPath.get(candidate);
+        if (route !== undefined) {
+          return { ...route, relativePath: candidate.length >= path.length ? '' : path.slice(candidate.length) };
+        }
+        if (candidate === '') return null;
+        end = path.lastIndexOf('/', end - 1);
+        if (end === -1) {
+          const root = byPath.get('');
+          return root === undefined ? null : { ...root, relativePath: path };
+        }
+      }
+    },
+    routes: () => sorted,
+  };
+}
