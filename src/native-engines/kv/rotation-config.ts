@@ -1,0 +1,34 @@
+/** How `rotate` regenerates a secret's fields: configured per secret through its metadata. */
+
+import { z } from 'zod';
+
+/** The alphabets rotation draws from. `ascii-printable` is `!`…`~` (no space). */
+export const ROTATION_ALPHABETS = {
+  alphanumeric: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
+  'ascii-printable': Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join(''),
+  hex: '0123456789abcdef',
+  base64url: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+  numeric: '0123456789',
+} as const;
+
+/** The name of one rotation alphabet. */
+export type RotationAlphabet = keyof typeof ROTATION_ALPHABETS;
+
+const ALPHABET_NAMES = ['alphanumeric', 'ascii-printable', 'hex', 'base64url', 'numeric'] as const satisfies readonly RotationAlphabet[];
+
+/** Schema of `rotation` in write-metadata and patch-metadata. */
+export const rotationConfigSchema = z
+  .strictObject({
+    fields: z
+      .array(z.string().min(1).max(128))
+      .min(1)
+      .max(64)
+      .refine((fields) => new Set(fields).size === fields.length, { message: 'must not name a field twice' })
+      .describe('Top-level fields of the secret that rotate replaces with fresh random values.'),
+    length: z.int().min(8).max(1024).default(32).describe('Length of each generated value, in characters.'),
+    alphabet: z.enum(ALPHABET_NAMES).default('alphanumeric').describe('Characters each generated value is drawn from.'),
+  })
+  .describe('How rotate regenerates this secret.');
+
+/** A validated rotation configuration. */
+export type RotationConfig = z.output<typeof rotationConfigSchema>;
