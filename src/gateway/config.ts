@@ -1,0 +1,102 @@
+/**
+ * The configuration schema: one zod schema validates the YAML file, gives the types, and
+ * fills defaults. Runtime-neutral; reading files and the environment is `config.node.ts`.
+ */
+
+import { z } from 'zod';
+import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_PATH_BYTES, ValidationError } from '../core/index.js';
+import { normalizeMountPath } from '../router/index.js';
+import { fieldIssues } from './validate.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:8080';
+export const DEFAULT_DATA_DIR = '.keygate';
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+const listenSchema = z
+  .string()
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'must be host:port, e.g. 127.0.0.1:8080')
+  .refine((v) => {
+    const port = Number(v.slice(v.lastIndexOf(':') + 1));
+    return port >= 0 && port <= 65535;
+  }, 'port must be 0..65535');
+
+const mountSchema = z
+  .strictObject({
+    path: z.string().max(129).describe('Logical path prefix: "" for the default route, else e.g. "team/".'),
+    type: z.string().min(1).max(64).describe('Backend type, e.g. "kv".'),
+    description: z.string().max(256).default(''),
+    options: z.record(z.string(), z.json()).default({}).describe('Backend options, validated by the backend.'),
+  })
+  .describe('A mount: a logical path prefix routed to a backend.');
+
+export const configSchema = z.strictObject({
+  listen: listenSchema.default(DEFAULT_LISTEN).describe('Address to listen on (host:port).'),
+  data_dir: z.string().min(1).default(DEFAULT_DATA_DIR).describe('Directory for the database and the dev seal key.'),
+  storage: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1).optional() }),
+      z.strictObject({ type: z.literal('memory') }),
+    ])
+    .default({ type: 'sqlite' })
+    .describe('Physical storage. sqlite (default, file under data_dir) or memory (tests only: lost on exit).'),
+  seal: z
+    .discriminatedUnion('type', [z.strictObject({ type: z.literal('dev-key-file'), path: z.string().min(1).optional() })])
+    .default({ type: 'dev-key-file' })
+    .describe('What wraps the root key. dev-key-file: a local key file (development only).'),
+  mounts: z
+    .array(mountSchema)
+    .max(256)
+    .default([{ path: '', type: 'kv', description: 'default route: native versioned KV', options: {} }])
+    .describe('Mounts declared here are created at start; more can be added at run time through sys/mounts.'),
+  limits: z
+    .strictObject({
+      max_body_bytes: z.int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_BODY_BYTES),
+      max_json_depth: z.int().min(2).max(256).default(DEFAULT_MAX_JSON_DEPTH),
+      max_path_bytes: z.int().min(64).max(4096).default(DEFAULT_MAX_PATH_BYTES),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type MountConfig = Config['mounts'][number];
+export type Limits = Config['limits'];
+
+/** A configuration error: `issues` name each field (dotted path) and the reason. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: { field: string; reason: string }[],
+  ) {
+    super(`invalid configuration in ${source}:\n${issues.map((i) => `  - ${i.field || '(root)'}: ${i.reason}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates raw configuration (parsed YAML merged with overrides) and fills defaults.
+ * Throws `ConfigError` naming every bad field; messages never echo values.
+ */
+export function parseConfig(raw: unknown, source: string): Config {
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    throw new ConfigError(source, fieldIssues(result.error));
+  }
+  const paths = new Set<string>();
+  for (const [i, m] of result.data.mounts.entries()) {
+    try {
+      m.path = normalizeMountPath(m.path, `mounts.${i}.path`);
+    } catch (err) {
+      if (err instanceof ValidationError) throw new ConfigError(source, err.details ?? []);
+      throw err;
+    }
+    if (paths.has(m.path)) throw new ConfigError(source, [{ field: `mounts.${i}.path`, reason: 'duplicate mount path' }]);
+    paths.add(m.path);
+  }
+  return result.data;
+}
+

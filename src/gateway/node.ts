@@ -1,0 +1,142 @@
+/**
+ * The Node entry: `npm start`. Reads the configuration, opens SQLite storage and the dev
+ * key-file seal in the data directory, initialises on first start (writing the root token
+ * to a 0600 file), unseals on later starts, and serves the app on the configured address.
+ */
+
+import { createRequire } from 'node:module';
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import type { Http2Bindings, HttpBindings } from '@hono/node-server';
+import { pino } from 'pino';
+import { createWebRuntime } from '../core/index.js';
+import type { Logger, ManagedStorage } from '../core/index.js';
+import { createBarrier, createStaticKeySeal } from '../barrier/index.js';
+import { loadOrCreateDevKeyFile, createDevKeyFileSeal } from '../barrier/seals/dev-key-file.node.js';
+import { createMemoryStorage } from '../storage/index.js';
+import { writePrivateFileAtomic } from '../storage/private-files.node.js';
+import { createSqliteStorage } from '../storage/sqlite.node.js';
+import { createApp } from './app.js';
+import { ConfigError } from './config.js';
+import { USAGE, UsageError, loadConfig, parseArgs } from './config.node.js';
+import type { ResolvedConfig } from './config.node.js';
+import { createKeygateCore } from './keygate.js';
+
+const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/** A running gateway, for tests and embedding: its address and a way to stop it. */
+export interface RunningGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts Keygate from command-line arguments and the environment. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningGateway> {
+  const resolved = await loadConfig(argv, env, process.cwd());
+  const { config, paths } = resolved;
+  const logger: Logger = pino({
+    level: config.log.level,
+    base: { service: 'keygate', pid: process.pid },
+    // Belt and braces: nothing logs headers or bodies, but if someone ever does, these are cut.
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-vault-token"]', '*.token', '*.key', '*.password'], censor: '[redacted]' },
+  });
+  const runtime = createWebRuntime({ logger });
+
+  await ensurePrivateDir(paths.dataDir);
+  const storage: ManagedStorage =
+    config.storage.type === 'memory' ? createMemoryStorage() : await createSqliteStorage({ path: paths.database, logger });
+  if (config.storage.type === 'memory') logger.warn('storage type "memory": every secret is lost when the process exits');
+
+  const initialized = await createBarrier({ storage, runtime }).isInitialized();
+  const { key, created } = await loadOrCreateDevKeyFile(paths.sealKey, { create: !initialized });
+  if (created) logger.info({ path: paths.sealKey }, 'created the dev seal key file (development only: use a KMS seal in production)');
+
+  const core = createKeygateCore({
+    config,
+    storage,
+    runtime,
+    version,
+    seal: createDevKeyFileSeal(key, runtime),
+    sealFromKey: (submitted) => (submitted.length === 32 ? createStaticKeySeal({ key: submitted, subtle: runtime.subtle, randomBytes: runtime.randomBytes, type: 'dev-key-file' }) : null),
+    onRootToken: async (token) => {
+      await writePrivateFileAtomic(paths.rootToken, `${token}\n`);
+      logger.info({ path: paths.rootToken }, 'root token written (mode 0600); use it as: Authorization: Bearer $(cat <path>)');
+    },
+  });
+  await core.start();
+
+  const app = createApp(core);
+  const { hostname, port } = splitListen(config.listen);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve(
+      {
+        fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => app.fetch(request, { rawUrl: bindings.incoming.url }),
+        hostname,
+        port,
+      },
+      () => resolve(s),
+    );
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+  const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${boundPort}`;
+  logger.info({ url, data_dir: paths.dataDir, config: resolved.source, version }, `Keygate listening on ${url}`);
+  if (hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '::1') {
+    logger.warn({ hostname }, 'listening beyond loopback without TLS: put a TLS-terminating proxy in front');
+  }
+
+  return {
+    url,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await core.close();
+    },
+  };
+}
+
+function splitListen(listen: string): { hostname: string; port: number } {
+  const colon = listen.lastIndexOf(':');
+  const host = listen.slice(0, colon);
+  return { hostname: host.startsWith('[') ? host.slice(1, -1) : host, port: Number(listen.slice(colon + 1)) };
+}
+
+/** Creates the data directory (0700) or checks an existing one is a directory. */
+async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await stat(dir);
+  if (!info.isDirectory()) throw new Error(`${dir} is not a directory`);
+  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href;
+if (isEntry) {
+  const argv = process.argv.slice(2);
+  let running: RunningGateway | undefined;
+  const stop = (signal: string) => {
+    process.stderr.write(`keygate: ${signal}, shutting down\n`);
+    const done = running?.close() ?? Promise.resolve();
+    done.then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  try {
+    if (parseArgs(argv).help) {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    running = await main(argv, process.env);
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  } catch (err) {
+    if (err instanceof ConfigError) process.stderr.write(`keygate: ${err.message}\n`);
+    else if (err instanceof UsageError) process.stderr.write(`keygate: ${err.message}\n${USAGE}`);
+    else process.stderr.write(`keygate: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+}
+
+export type { ResolvedConfig };

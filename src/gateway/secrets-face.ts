@@ -1,0 +1,106 @@
+/**
+ * The documented contract: `/api/v1/secrets/{path}` and `/api/v1/metadata/{path}`. Reduces
+ * an HTTP request to one `OperationRequest`, runs it through the pipeline, and writes the
+ * `{ data, metadata }` envelope. The only HTTP-aware part of the secret path.
+ */
+
+import { GatewayError, SealedError, canonicalizePath } from '../core/index.js';
+import type { ActionOperation, JsonObject, Operation, SafeJsonObject } from '../core/index.js';
+import type { KeygateCore } from './keygate.js';
+import { preconditionsFrom, readJsonBody, takeFlag, tokenFrom } from './request-input.js';
+import { emptyResponse, jsonResponse } from './respond.js';
+
+export type Face = 'secrets' | 'metadata';
+
+export const FACE_PREFIX: Readonly<Record<Face, string>> = {
+  secrets: '/api/v1/secrets',
+  metadata: '/api/v1/metadata',
+};
+
+const WRITE_OP: Readonly<Record<Face, Partial<Record<string, Operation>>>> = {
+  secrets: { GET: 'read', PUT: 'update', POST: 'update', PATCH: 'patch', DELETE: 'delete' },
+  metadata: { GET: 'read-metadata', PUT: 'write-metadata', POST: 'write-metadata', PATCH: 'patch-metadata', DELETE: 'delete-metadata' },
+};
+const ACTIONS: readonly string[] = ['rotate', 'undelete', 'destroy'] satisfies ActionOperation[];
+const isAction = (segment: string): segment is ActionOperation => ACTIONS.includes(segment);
+const ALLOW = 'GET, PUT, POST, PATCH, DELETE, LIST';
+
+export interface FaceRequest {
+  core: KeygateCore;
+  face: Face;
+  request: Request;
+  /** The raw path, still percent-encoded, as the client sent it. */
+  rawPath: string;
+  query: Record<string, string>;
+  requestId: string;
+}
+
+/** Serves one request on a secrets face. Throws `GatewayError`s; the app maps them to responses. */
+export async function serveFace({ core, face, request, rawPath, query, requestId }: FaceRequest): Promise<Response> {
+  const prefix = FACE_PREFIX[face];
+  if (!rawPath.startsWith(prefix) || (rawPath.length > prefix.length && rawPath[prefix.length] !== '/')) {
+    // The router matched a decoded form (e.g. "/api/v1/%73ecrets"): refuse rather than guess.
+    throw new GatewayError('ERR_PATH_INVALID', 'invalid path: the API prefix must not be percent-encoded');
+  }
+  const { limits } = core.config;
+  const { path, trailingSlash } = canonicalizePath(rawPath.slice(prefix.length + 1), limits.max_path_bytes);
+  const method = request.method.toUpperCase();
+  const list = takeFlag(query, 'list');
+  const help = takeFlag(query, 'help');
+
+  // Sealed answers 503 before anything else: no token can be checked without the keyring.
+  if (core.barrier.sealed) throw new SealedError();
+  const principal = await core.auth.authenticate(tokenFrom(request.headers));
+
+  let operation: Operation | undefined;
+  let opPath = path;
+  if (method === 'LIST' || (method === 'GET' && list)) operation = 'list';
+  else if (list) throw new GatewayError('ERR_BAD_REQUEST', '"list" is only valid with GET');
+  else if (trailingSlash) {
+    throw new GatewayError('ERR_PATH_INVALID', 'invalid path: a trailing "/" addresses a folder; only listing is allowed there');
+  } else if (face === 'secrets' && method === 'POST') {
+    // `POST …/rotate` (and the backend's other actions) act on the path before the last segment.
+    const slash = path.lastIndexOf('/');
+    const last = path.slice(slash + 1);
+    if (slash > 0 && isAction(last)) {
+      const target = path.slice(0, slash);
+      if (core.pipeline.route(target)?.engine.actions.includes(last) === true) {
+        operation = last;
+        opPath = target;
+      }
+    }
+  }
+  operation ??= WRITE_OP[face][method];
+  if (operation === undefined) {
+    throw new GatewayError('ERR_METHOD_NOT_ALLOWED', `method ${method.slice(0, 16)} is not allowed here`, { headers: { allow: ALLOW } });
+  }
+
+  const hasBody = method === 'PUT' || method === 'POST' || method === 'PATCH';
+  const data: JsonObject = hasBody
+    ? await readJsonBody(request, { maxBodyBytes: limits.max_body_bytes, maxJsonDepth: limits.max_json_depth })
+    : {};
+  const opRequest = {
+    operation,
+    path: opPath,
+    data,
+    params: query,
+    preconditions: preconditionsFrom(request.headers),
+    principal,
+    requestId,
+    signal: request.signal,
+  };
+  if (help) return jsonResponse(200, { data: (await core.pipeline.help(opRequest)).data ?? {} });
+
+  const { response, mount } = await core.pipeline.handle(opRequest);
+
+  const headers: Record<string, string> = {};
+  if (response.etag !== undefined) headers.etag = `"${response.etag}"`;
+  const status = response.status ?? 200;
+  if (status === 204) return emptyResponse(204, headers);
+  const body: { data?: SafeJsonObject; metadata: JsonObject; warnings?: string[] } = {
+    data: response.data,
+    metadata: { ...response.metadata, mount: mount.path, backend: mount.type },
+  };
+  if (response.warnings !== undefined && response.warnings.length > 0) body.warnings = response.warnings;
+  return jsonResponse(status, body, headers);
+}
