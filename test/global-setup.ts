@@ -1,0 +1,11 @@
+/**
+ * Builds `dist/` once before the suites that start the real Node entry (`npm start` runs the
+ * same build), so they test exactly what a user runs.
+ */
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+export default function setup(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+}

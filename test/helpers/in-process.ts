@@ -1,0 +1,80 @@
+/**
+ * An in-process Keygate over memory storage (or storage you pass), the static-key seal and
+ * a capturing logger: the full app and pipeline, without a socket.
+ */
+
+import { createWebRuntime } from '../../src/core/index.js';
+import type { ManagedStorage, Runtime } from '../../src/core/index.js';
+import { createStaticKeySeal } from '../../src/barrier/index.js';
+import { createMemoryStorage } from '../../src/storage/index.js';
+import { createApp } from '../../src/gateway/app.js';
+import { parseConfig } from '../../src/gateway/config.js';
+import { createKeygateCore } from '../../src/gateway/keygate.js';
+import { createCaptureLogger } from './capture-logger.js';
+
+export interface TestGatewayOptions {
+  config?: Record<string, unknown>;
+  storage?: ManagedStorage;
+  /** Seal key (32 bytes); a random one by default. */
+  key?: Uint8Array;
+  runtime?: Partial<Runtime>;
+}
+
+export interface SendOptions {
+  token?: string | null;
+  body?: unknown;
+  /** Raw body text, sent as-is (overrides `body`). */
+  rawBody?: string | Uint8Array<ArrayBuffer>;
+  headers?: Record<string, string>;
+}
+
+export async function createTestGateway(options: TestGatewayOptions = {}) {
+  const logger = createCaptureLogger();
+  const runtime = createWebRuntime({ logger, ...options.runtime });
+  const storage = options.storage ?? createMemoryStorage();
+  const key = options.key ?? runtime.randomBytes(32);
+  const tokens: string[] = [];
+  const seal = (k: Uint8Array) => createStaticKeySeal({ key: k, subtle: runtime.subtle, randomBytes: runtime.randomBytes, type: 'dev-key-file' });
+  const core = createKeygateCore({
+    config: parseConfig({ storage: { type: 'memory' }, ...options.config }, 'test'),
+    storage,
+    runtime,
+    version: 'test',
+    seal: seal(key),
+    sealFromKey: (k) => (k.length === 32 ? seal(k) : null),
+    onRootToken: async (token) => {
+      tokens.push(token);
+    },
+  });
+  const started = await core.start();
+  const app = createApp(core);
+  const rootToken = tokens[0] ?? '';
+
+  /** Sends a request; `path` is the raw request target (kept un-normalised, as the Node entry does). */
+  const send = async (method: string, path: string, opts: SendOptions = {}): Promise<Response> => {
+    const headers: Record<string, string> = { ...opts.headers };
+    const token = opts.token === undefined ? rootToken : opts.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
+    if (opts.rawBody !== undefined) body = opts.rawBody;
+    else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const request = new Request(`http://127.0.0.1${path}`, { method, headers, body });
+    return app.fetch(request, { rawUrl: path });
+  };
+
+  /** Sends and parses: status, JSON body (or null), headers. */
+  const call = async (method: string, path: string, opts: SendOptions = {}) => {
+    const res = await send(method, path, opts);
+    const text = await res.text();
+    let json: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience over arbitrary response shapes
+    if (text !== '') json = JSON.parse(text);
+    return { status: res.status, body: json, text, headers: res.headers };
+  };
+
+  return { core, app, runtime, storage, key, rootToken, tokens, logs: logger.lines, started, send, call, close: () => core.close() };
+}
+
+export type TestGateway = Awaited<ReturnType<typeof createTestGateway>>;
