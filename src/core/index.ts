@@ -6,3 +6,4 @@ export * from './runtime.js';
 export * from './sensitive.js';
 export * from './storage.js';
 export * from './types.js';
+export * from './validation.js';

@@ -4,9 +4,9 @@
  */
 
 import { z } from 'zod';
-import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_PATH_BYTES, ValidationError } from '../core/index.js';
+import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_PATH_BYTES, ValidationError, check } from '../core/index.js';
+import { nativeEngines } from '../native-engines/index.js';
 import { normalizeMountPath } from '../router/index.js';
-import { fieldIssues } from './validate.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 export const DEFAULT_DATA_DIR = '.keygate';
@@ -82,12 +82,10 @@ export class ConfigError extends Error {
  * Throws `ConfigError` naming every bad field; messages never echo values.
  */
 export function parseConfig(raw: unknown, source: string): Config {
-  const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new ConfigError(source, fieldIssues(result.error));
-  }
+  const result = check(configSchema, raw ?? {});
+  if (!result.ok) throw new ConfigError(source, result.issues);
   const paths = new Set<string>();
-  for (const [i, m] of result.data.mounts.entries()) {
+  for (const [i, m] of result.value.mounts.entries()) {
     try {
       m.path = normalizeMountPath(m.path, `mounts.${i}.path`);
     } catch (err) {
@@ -96,7 +94,14 @@ export function parseConfig(raw: unknown, source: string): Config {
     }
     if (paths.has(m.path)) throw new ConfigError(source, [{ field: `mounts.${i}.path`, reason: 'duplicate mount path' }]);
     paths.add(m.path);
+    // Options are checked here too, so a typo fails at start with the field's full name.
+    const engine = nativeEngines[m.type];
+    if (engine === undefined) {
+      throw new ConfigError(source, [{ field: `mounts.${i}.type`, reason: `must be one of: ${Object.keys(nativeEngines).join(', ')}` }]);
+    }
+    const options = check(engine.options, m.options, ['mounts', i, 'options']);
+    if (!options.ok) throw new ConfigError(source, options.issues);
   }
-  return result.data;
+  return result.value;
 }
 

@@ -71,6 +71,11 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
     return next;
   };
 
+  const readStored = async (): Promise<MountEntry[]> => {
+    const raw = await deps.sysStorage.get(MOUNT_TABLE_KEY);
+    return raw === null ? [] : mountTableSchema.parse(JSON.parse(fromUtf8(raw))).mounts;
+  };
+
   const save = async (next: MountEntry[]): Promise<void> => {
     await deps.sysStorage.put(MOUNT_TABLE_KEY, utf8(JSON.stringify({ version: 1, mounts: next })));
   };
@@ -121,8 +126,7 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
 
     load: (declared) =>
       serial(async () => {
-        const raw = await deps.sysStorage.get(MOUNT_TABLE_KEY);
-        const stored: MountEntry[] = raw === null ? [] : mountTableSchema.parse(JSON.parse(fromUtf8(raw))).mounts;
+        const stored = await readStored();
         const next: MountEntry[] = [];
         const seen = new Set<string>();
         for (const [i, m] of declared.entries()) {
@@ -157,7 +161,7 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
         // so that putting them back restores them; only the API removes data.
         const kept = stored.filter((e) => e.source === 'config' && !seen.has(e.path));
         for (const e of kept) deps.runtime.logger.warn({ mount: e.path }, 'mount removed from config: not routed, data kept');
-        await save([...next, ...kept.map((e) => ({ ...e }))]);
+        await save([...next, ...kept]);
         install(next, built);
       }),
 
@@ -178,8 +182,7 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
         const path = normalizeMountPath(input.path);
         if (path === '') throw new ValidationError('the default route is declared in the config file', [{ field: 'path', reason: 'must not be empty' }]);
         checkType(input.type, 'type');
-        const raw = await deps.sysStorage.get(MOUNT_TABLE_KEY);
-        const stored: MountEntry[] = raw === null ? [] : mountTableSchema.parse(JSON.parse(fromUtf8(raw))).mounts;
+        const stored = await readStored();
         const clash = stored.find((e) => e.path === path || mountsOverlap(e.path, path));
         if (clash !== undefined) {
           throw new GatewayError('ERR_CONFLICT', clash.path === path ? `a mount already exists at "${path}"` : `"${path}" overlaps the mount at "${clash.path}"`);
@@ -200,8 +203,7 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
         const entry = entries.find((e) => e.path === path);
         if (entry === undefined) throw new NotFoundError(`no mount at "${path}"`);
         if (entry.source === 'config') throw new GatewayError('ERR_CONFLICT', `the mount at "${path}" is declared in the config file; remove it there`);
-        const raw = await deps.sysStorage.get(MOUNT_TABLE_KEY);
-        const stored: MountEntry[] = raw === null ? [] : mountTableSchema.parse(JSON.parse(fromUtf8(raw))).mounts;
+        const stored = await readStored();
         // Unroute first, then forget, then delete data: a crash in between leaves only unreachable ciphertext.
         const next = entries.filter((e) => e.id !== entry.id);
         const removed = engines.get(entry.id);

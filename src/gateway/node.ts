@@ -10,7 +10,7 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import { pino } from 'pino';
-import { createWebRuntime } from '../core/index.js';
+import { createWebRuntime, isGatewayError } from '../core/index.js';
 import type { Logger, ManagedStorage } from '../core/index.js';
 import { createBarrier, createStaticKeySeal } from '../barrier/index.js';
 import { loadOrCreateDevKeyFile, createDevKeyFileSeal } from '../barrier/seals/dev-key-file.node.js';
@@ -134,7 +134,10 @@ if (isEntry) {
   } catch (err) {
     if (err instanceof ConfigError) process.stderr.write(`keygate: ${err.message}\n`);
     else if (err instanceof UsageError) process.stderr.write(`keygate: ${err.message}\n${USAGE}`);
-    else process.stderr.write(`keygate: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    else if (isGatewayError(err)) {
+      const details = (err.details ?? []).map((d) => `\n  - ${d.field}: ${d.reason}`).join('');
+      process.stderr.write(`keygate: failed to start (${err.code}): ${err.message}${details}\n`);
+    } else process.stderr.write(`keygate: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(2);
   }
 }

@@ -5,8 +5,7 @@
  */
 
 import { z } from 'zod';
-import { GatewayError, SealedError, ValidationError, fromBase64 } from '../core/index.js';
-import { parseInput } from './validate.js';
+import { GatewayError, SealedError, ValidationError, fromBase64, parseOrThrow } from '../core/index.js';
 import type { JsonObject, Principal } from '../core/index.js';
 import type { KeygateCore } from './keygate.js';
 import type { MountEntry } from './mounts.js';
@@ -132,7 +131,7 @@ export const sysRoutes: readonly SysRoute[] = [
     body: unsealBodySchema,
     response: sealStatusSchema,
     handler: async ({ core, body }) => {
-      const { key } = parseInput(unsealBodySchema, body);
+      const { key } = parseOrThrow(unsealBodySchema, body, 'invalid unseal request');
       const bytes = fromBase64(key.trim());
       if (bytes === null) throw new ValidationError('key must be base64', [{ field: 'key', reason: 'must be base64' }]);
       await core.unsealWithKey(bytes);
@@ -209,7 +208,7 @@ export const sysRoutes: readonly SysRoute[] = [
     sealed: false,
     body: mountBodySchema,
     handler: async ({ core, body, params }) => {
-      const input = parseInput(mountBodySchema, body);
+      const input = parseOrThrow(mountBodySchema, body, 'invalid mount request');
       const entry = await core.mounts.create({ path: params.path ?? '', ...input });
       core.runtime.logger.info({ mount: entry.path, type: entry.type }, 'mount created');
       return { status: 204 };

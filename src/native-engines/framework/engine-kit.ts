@@ -18,7 +18,7 @@ import type {
   PathDescription,
   PathSpec,
 } from './types.js';
-import { check, declaredKeys, invalidInput, parseOrThrow } from './validate.js';
+import { check, declaredKeys, invalidInput, parseOrThrow } from '../../core/index.js';
 
 /** The body schema of an operation that takes no body: only `{}` passes. */
 export const noBody = z.strictObject({});

@@ -1,7 +1,7 @@
 /**
  * Request and response schemas of the KV operations. Query options arrive as strings and
  * are parsed strictly here (no `Number()` leniency: `""`, `" 1"`, `1e3`, `0x10` are refused).
- * Custom messages never interpolate the input (see framework/validate.ts).
+ * Custom messages never interpolate the input (see src/core/validation.ts).
  */
 
 import { z } from 'zod';

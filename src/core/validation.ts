@@ -9,8 +9,8 @@
  */
 
 import { z } from 'zod';
-import { ValidationError } from '../../core/index.js';
-import type { FieldIssue } from '../../core/index.js';
+import { ValidationError } from './errors.js';
+import type { FieldIssue } from './errors.js';
 
 /** Field names that are safe to echo: snake_case like every declared field, and short. */
 const ECHOABLE_KEY = /^[a-z][a-z0-9_]{0,63}$/;
