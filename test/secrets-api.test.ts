@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestGateway } from './helpers/in-process.js';
 import type { TestGateway } from './helpers/in-process.js';
@@ -225,6 +226,17 @@ describe('help and the API reference', () => {
     // Every local reference resolves.
     const refs = [...doc.text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1] ?? '');
     for (const ref of refs) expect(doc.body.components.schemas[ref], ref).toBeDefined();
+    const validation = await new Validator().validate(doc.body);
+    expect(validation.errors ?? []).toEqual([]);
+    expect(validation.valid).toBe(true);
+    // Every templated path parameter is declared.
+    for (const [path, ops] of Object.entries(doc.body.paths as Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>)) {
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const [method, op] of Object.entries(ops)) {
+        const declared = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+        expect(declared.sort(), `${method} ${path}`).toEqual([...templated].sort());
+      }
+    }
     const page = await gw.send('GET', '/api/v1/docs', { token: null });
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('/api/v1/secrets/{path}');

@@ -12,7 +12,7 @@ import { toHttpError } from './http-errors.js';
 import type { KeygateCore } from './keygate.js';
 import { openApiDocument, renderReferencePage } from './openapi.js';
 import { parseQuery, rawPathOf, readJsonBody, tokenFrom } from './request-input.js';
-import { API_HEADERS, emptyResponse, jsonResponse } from './respond.js';
+import { emptyResponse, jsonResponse } from './respond.js';
 import { serveFace } from './secrets-face.js';
 import type { Face } from './secrets-face.js';
 import { sysRoutes } from './sys-routes.js';
@@ -109,7 +109,6 @@ export function createApp(core: KeygateCore): Hono<Env> {
   for (const [name, prefix] of [['secrets', '/api/v1/secrets'], ['metadata', '/api/v1/metadata']] as const) {
     app.all(prefix, face(name));
     app.all(`${prefix}/*`, face(name));
-    app.on('LIST', [prefix, `${prefix}/*`], face(name));
   }
 
   return app;
@@ -155,4 +154,3 @@ function describeError(err: unknown): Record<string, unknown> {
   return { name: err.name, message: err.message, stack: err.stack, cause };
 }
 
-export { API_HEADERS };

@@ -20,7 +20,6 @@ import { createSqliteStorage } from '../storage/sqlite.node.js';
 import { createApp } from './app.js';
 import { ConfigError } from './config.js';
 import { USAGE, UsageError, loadConfig, parseArgs } from './config.node.js';
-import type { ResolvedConfig } from './config.node.js';
 import { createKeygateCore } from './keygate.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -142,4 +141,4 @@ if (isEntry) {
   }
 }
 
-export type { ResolvedConfig };
+

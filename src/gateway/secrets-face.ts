@@ -17,7 +17,7 @@ export const FACE_PREFIX: Readonly<Record<Face, string>> = {
   metadata: '/api/v1/metadata',
 };
 
-const WRITE_OP: Readonly<Record<Face, Partial<Record<string, Operation>>>> = {
+const METHOD_OPERATION: Readonly<Record<Face, Partial<Record<string, Operation>>>> = {
   secrets: { GET: 'read', PUT: 'update', POST: 'update', PATCH: 'patch', DELETE: 'delete' },
   metadata: { GET: 'read-metadata', PUT: 'write-metadata', POST: 'write-metadata', PATCH: 'patch-metadata', DELETE: 'delete-metadata' },
 };
@@ -70,7 +70,7 @@ export async function serveFace({ core, face, request, rawPath, query, requestId
       }
     }
   }
-  operation ??= WRITE_OP[face][method];
+  operation ??= METHOD_OPERATION[face][method];
   if (operation === undefined) {
     throw new GatewayError('ERR_METHOD_NOT_ALLOWED', `method ${method.slice(0, 16)} is not allowed here`, { headers: { allow: ALLOW } });
   }
