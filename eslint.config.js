@@ -34,11 +34,15 @@ const runtimeNeutral = {
 const nodeFiles = ['src/**/*.node.ts', 'src/**/*.node.test.ts', 'src/**/*.workerd.ts', 'src/gateway/node.ts'];
 // Tests (and their helpers) may import any folder: they run engines on the reference storage, and so on.
 const testFiles = ['src/**/*.test.ts', 'src/**/*.case.ts', 'src/**/test-*.ts'];
-const layer = (folder, forbidden) => {
-  const layering = forbidden.map((f) => ({
-    group: [`**/${f}/**`, `**/${f}`, `**/${f}/index.js`],
-    message: `src/${folder} may not import src/${f} (layering, ARCHITECTURE.md).`,
-  }));
+const layer = (folder, forbidden, allowed = []) => {
+  const layering = forbidden.map((f) => {
+    const message = `src/${folder} may not import src/${f} (layering, ARCHITECTURE.md).`;
+    const exceptions = allowed.filter((a) => a.startsWith(`${f}/`)).map((a) => a.slice(f.length + 1));
+    // A sub-folder allowed through (e.g. native-engines/framework) needs a regex: globs cannot re-include below an excluded folder.
+    return exceptions.length === 0
+      ? { group: [`**/${f}/**`, `**/${f}`, `**/${f}/index.js`], message }
+      : { regex: `(^|/)${f}(/(?!(${exceptions.join('|')})/)|$)`, message };
+  });
   const neutral = runtimeNeutral['no-restricted-imports'][1];
   return [
     {
@@ -91,7 +95,8 @@ export default tseslint.config(
   ...layer('storage', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'audit', 'cli']),
   ...layer('barrier', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'audit', 'cli']),
   ...layer('router', ['gateway', 'auth', 'policy', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),
-  ...layer('auth', ['gateway', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),
+  // Auth methods declare their role and config paths with the engine framework (docs/decisions/0007).
+  ...layer('auth', ['gateway', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli'], ['native-engines/framework']),
   ...layer('policy', ['gateway', 'auth', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),
   ...layer('native-engines', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'leases', 'storage', 'audit', 'cli']),
 );

@@ -7,3 +7,4 @@ export * from './sensitive.js';
 export * from './storage.js';
 export * from './types.js';
 export * from './validation.js';
+export * from './duration.js';

@@ -26,6 +26,12 @@ export interface Runtime {
   randomUUID(): string;
   readonly subtle: SubtleCrypto;
   readonly fetch: typeof fetch;
+  /**
+   * A fetch that trusts `caPem` (PEM bundle) instead of the public CAs, for private
+   * endpoints such as a Kubernetes API server. Absent where the runtime cannot (Workers);
+   * callers then refuse configurations that need it.
+   */
+  readonly tlsFetch?: (options: { caPem: string }) => typeof fetch;
   readonly logger: Logger;
 }
 

@@ -41,6 +41,15 @@ export type Operation =
 /** Operations a face may reach through a trailing POST segment (`POST {path}/{action}`). */
 export type ActionOperation = Extract<Operation, 'rotate' | 'undelete' | 'destroy'>;
 
+/** An identity entity: one person or workload, across the auth mounts it logs in through. */
+export interface Entity {
+  id: string;
+  name: string;
+  metadata: Readonly<Record<string, string>>;
+  /** One alias per auth mount the entity has logged in through. */
+  aliases: readonly { mountAccessor: string; mountType: string; name: string }[];
+}
+
 /** Who is calling, after authentication. */
 export interface Principal {
   /** Stable id of the identity (entity id, or `root`). */
@@ -51,7 +60,34 @@ export interface Principal {
   accessor?: string;
   /** Expiry in ms since the epoch; null for tokens that never expire. */
   expiresAt: number | null;
+  /** Token metadata (role name, mapped claims, …). */
   metadata?: Readonly<Record<string, string>>;
+  /** The identity entity behind the token, for templated policies; absent for root and orphan tokens without one. */
+  entity?: Entity;
+}
+
+/**
+ * What a successful login produces (an auth method's `login` path answers with it in
+ * `OperationResponse.auth`); the gateway turns it into a token.
+ */
+export interface AuthResult {
+  /** Who this is within the auth mount (e.g. the role-scoped subject); names the identity alias. */
+  alias: { name: string; metadata?: Readonly<Record<string, string>> };
+  displayName: string;
+  /** Token policies (`default` is added unless `noDefaultPolicy`). */
+  policies: readonly string[];
+  noDefaultPolicy?: boolean;
+  /** Token metadata: role name, mapped claims, … (never secrets). */
+  metadata: Readonly<Record<string, string>>;
+  /** Token TTL and max TTL in ms; the mount's or the system's defaults apply when absent. */
+  ttlMs?: number;
+  maxTtlMs?: number;
+  /** Periodic tokens renew by this period forever (no max TTL). */
+  periodMs?: number;
+  /** Uses before the token is revoked; 0 or absent: unlimited. */
+  numUses?: number;
+  /** CIDR blocks the token may be used from. */
+  boundCidrs?: readonly string[];
 }
 
 /** Conditional-request headers, as the face received them. Backends interpret them. */
@@ -75,6 +111,8 @@ export interface OperationRequest {
   principal: Principal;
   requestId: string;
   signal: AbortSignal;
+  /** The client's address (trusted-proxy aware), when the face knows it. */
+  clientAddress?: string | null;
 }
 
 /** A mount as a backend sees it. */
@@ -110,6 +148,8 @@ export interface OperationResponse {
   etag?: string;
   /** 200 unless set; 204 responses have no body. */
   status?: 200 | 201 | 204;
+  /** Set by an auth method's `login`: the gateway issues a token for it. */
+  auth?: AuthResult;
 }
 
 /**

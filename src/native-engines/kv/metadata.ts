@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../../core/index.js';
 import type { Storage } from '../../core/index.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../../core/index.js';
 import { metaKey } from './layout.js';
 import type { KvOptions } from './options.js';
 import { rotationConfigSchema } from './rotation-config.js';

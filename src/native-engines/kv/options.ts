@@ -1,7 +1,7 @@
 /** The KV mount options (`mounts[].options`), validated once when the mount is created. */
 
 import { z } from 'zod';
-import { durationSchema } from './duration.js';
+import { durationSchema } from '../../core/index.js';
 
 /** Most versions a secret may keep, mount-wide or per secret. */
 export const MAX_VERSIONS_LIMIT = 1000;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { MAX_LIST_LIMIT, isJsonObject, utf8 } from '../../core/index.js';
 import type { JsonObject } from '../../core/index.js';
-import { durationSchema } from './duration.js';
+import { durationSchema } from '../../core/index.js';
 import { kvMetadataSchema } from './metadata.js';
 import { MAX_VERSIONS_LIMIT } from './options.js';
 import { rotationConfigSchema } from './rotation-config.js';

@@ -56,3 +56,19 @@ export const durationSchema = z
     }
     return formatDuration(ms);
   });
+
+/**
+ * A time-to-live as Vault takes it: a whole number of seconds, or a duration text
+ * (`"768h"`, `"30m"`). Output: milliseconds. Bounded like `parseDuration`.
+ */
+export const ttlSchema = z
+  .union([z.int().min(0).max(MAX_DURATION_MS / 1000), z.string().max(MAX_DURATION_TEXT)])
+  .describe('Seconds, or a duration such as "1h" or "30m".')
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value * 1000 : /^[0-9]{1,12}$/.test(value) ? Number(value) * 1000 : parseDuration(value);
+    if (ms === null || ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: DURATION_REASON });
+      return z.NEVER;
+    }
+    return ms;
+  });
