@@ -23,6 +23,7 @@ export const ERROR_CATALOGUE = {
   ERR_BODY_TOO_LARGE: { status: 413, expose: true },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, expose: true },
   ERR_PRECONDITION_REQUIRED: { status: 428, expose: true },
+  ERR_RATE_LIMITED: { status: 429, expose: true },
   ERR_INTERNAL: { status: 500, expose: false },
   ERR_DECRYPTION_FAILED: { status: 500, expose: false },
   ERR_SEALED: { status: 503, expose: true },

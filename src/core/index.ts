@@ -8,3 +8,4 @@ export * from './storage.js';
 export * from './types.js';
 export * from './validation.js';
 export * from './duration.js';
+export * from './streams.js';

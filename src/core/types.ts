@@ -46,8 +46,8 @@ export interface Entity {
   id: string;
   name: string;
   metadata: Readonly<Record<string, string>>;
-  /** One alias per auth mount the entity has logged in through. */
-  aliases: readonly { mountAccessor: string; mountType: string; name: string }[];
+  /** One alias per auth mount the entity has logged in through, with what its last login said about it. */
+  aliases: readonly { mountAccessor: string; mountType: string; name: string; metadata?: Readonly<Record<string, string>> }[];
 }
 
 /** Who is calling, after authentication. */

@@ -4,8 +4,9 @@
  * logger that records every call, so tests can prove nothing secret is logged.
  */
 
-import { createWebRuntime } from '../core/index.js';
-import type { BackendRequest, JsonObject, Logger, Operation, Preconditions, Runtime } from '../core/index.js';
+import { GatewayError, createWebRuntime } from '../core/index.js';
+import type { BackendRequest, JsonObject, Logger, Operation, Preconditions, Runtime, Storage } from '../core/index.js';
+import { walkKeys } from '../storage/index.js';
 
 /** Options of `backendRequest`. */
 export interface RequestInit {
@@ -61,4 +62,25 @@ export function createTestRuntime(start = Date.UTC(2024, 0, 1)): TestRuntime {
     },
     logged,
   };
+}
+
+/** The `GatewayError` a promise rejects with; fails the test when it resolves or rejects with anything else. */
+export async function gatewayFailure(promise: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** Every key in `storage` with its value decoded as UTF-8 (for canary searches in tests without a barrier). */
+export async function dumpStorageText(storage: Pick<Storage, 'get' | 'list'>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for await (const key of walkKeys(storage)) {
+    const value = await storage.get(key);
+    if (value !== null) out.set(key, new TextDecoder().decode(value));
+  }
+  return out;
 }

@@ -3,11 +3,11 @@
  * passes in (the reference memory storage), a hand-driven clock, and short-hands for calls.
  */
 
-import { GatewayError, fromUtf8, revealingStringify } from '../../core/index.js';
+import { revealingStringify } from '../../core/index.js';
+import type { GatewayError } from '../../core/index.js';
 import type { Engine, JsonObject, Operation, OperationResponse, Storage } from '../../core/index.js';
-import { walkKeys } from '../../storage/index.js';
 import { instantiateEngine } from '../framework/instantiate.js';
-import { backendRequest, createTestRuntime } from '../test-support.js';
+import { backendRequest, createTestRuntime, dumpStorageText, gatewayFailure } from '../test-support.js';
 import type { RequestInit, TestRuntime } from '../test-support.js';
 import { kvEngine } from './engine.js';
 
@@ -48,22 +48,7 @@ export function createKvHarness(storage: Storage, options: unknown = {}, runtime
       const data = revealed(response).data;
       return typeof data === 'object' && data !== null && !Array.isArray(data) ? data : {};
     },
-    async failure(promise) {
-      try {
-        await promise;
-      } catch (err) {
-        if (err instanceof GatewayError) return err;
-        throw err;
-      }
-      throw new Error('expected the call to fail');
-    },
-    async dump() {
-      const out = new Map<string, string>();
-      for await (const key of walkKeys(storage)) {
-        const value = await storage.get(key);
-        if (value !== null) out.set(key, fromUtf8(value));
-      }
-      return out;
-    },
+    failure: gatewayFailure,
+    dump: () => dumpStorageText(storage),
   };
 }
