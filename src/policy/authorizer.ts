@@ -1,0 +1,109 @@
+/**
+ * The policy authorizer: a principal's policies, rendered for its entity, compiled into an
+ * ACL (cached), and asked about one path and capability. Denials say "permission denied" and
+ * nothing else: not which rule, not why.
+ */
+
+import { PermissionDeniedError } from '../core/index.js';
+import type { JsonObject, Principal } from '../core/index.js';
+import { compileAcl } from './acl.js';
+import { ROOT_POLICY_NAME } from './default-policy.js';
+import { LRUCache } from 'lru-cache';
+import type { PolicyStore } from './store.js';
+import { renderPolicy, templateInputsKey } from './template.js';
+import type { Acl, Capability, Policy, RequestCapability } from './types.js';
+
+/** What `capabilities` reports for one path: the granted capabilities, or `['root']` for a root token. */
+export type CapabilityList = Capability[] | ['root'];
+
+export interface AuthorizeOptions {
+  /** The path is root-protected: the deciding rule must also grant `sudo`. */
+  sudo?: boolean;
+  /** The request body, checked against parameter constraints (top-level keys and values). */
+  data?: JsonObject;
+}
+
+export interface PolicyAuthorizer {
+  /**
+   * Resolves when `principal` may use `capability` on the policy `path` (no leading slash; see
+   * `policyRequestFor`); throws `PermissionDeniedError` (`ERR_PERMISSION_DENIED`, message
+   * "permission denied") when not. Storage failures and unreadable stored policies propagate
+   * (`ERR_INTERNAL`, `ERR_STORAGE_UNAVAILABLE`): it never allows on error.
+   */
+  authorize(principal: Principal, path: string, capability: RequestCapability, opts?: AuthorizeOptions): Promise<void>;
+  /** For `sys/capabilities-self`: per path, the capabilities `principal` has there, `['deny']` for none, `['root']` for a root token. */
+  capabilities(principal: Principal, paths: readonly string[]): Promise<Record<string, CapabilityList>>;
+}
+
+export interface PolicyAuthorizerDeps {
+  store: Pick<PolicyStore, 'get'>;
+  /** Most compiled ACLs held (default 1000), least recently used evicted first. */
+  maxCachedAcls?: number;
+}
+
+interface CachedAcl {
+  /** The policies it was compiled from, by identity: any change means a recompile. */
+  readonly members: readonly (Policy | null)[];
+  readonly acl: Acl;
+}
+
+/**
+ * `root` alone: everything. `root` beside other policies: refused, as Vault refuses to build
+ * such an ACL (only root tokens carry `root`, and nothing else).
+ */
+function rootStatus(principal: Principal): 'root' | 'mixed' | 'none' {
+  if (!principal.policies.includes(ROOT_POLICY_NAME)) return 'none';
+  return principal.policies.every((p) => p === ROOT_POLICY_NAME) ? 'root' : 'mixed';
+}
+
+/**
+ * Creates the authorizer over a policy store. Policies a principal names that do not exist
+ * are ignored (Vault). Compiled ACLs are cached per sorted policy set (plus the entity's
+ * template inputs when a member is templated) and recompiled as soon as `store.get` returns a
+ * different object for any member, i.e. at once for local writes and within the store's
+ * staleness bound for other replicas' writes.
+ */
+export function createPolicyAuthorizer(deps: PolicyAuthorizerDeps): PolicyAuthorizer {
+  const { store } = deps;
+  const cache = new LRUCache<string, CachedAcl>({ max: deps.maxCachedAcls ?? 1000 });
+
+  const aclFor = async (principal: Principal): Promise<Acl> => {
+    // Vault's policy names are case-insensitive: they are stored lower-case.
+    const names = [...new Set(principal.policies.map((p) => p.toLowerCase()))].sort();
+    const members = await Promise.all(names.map((name) => store.get(name)));
+    const templated = members.some((p) => p?.templated === true);
+    const key = JSON.stringify([names, templated ? templateInputsKey(principal.entity) : null]);
+    const cached = cache.get(key);
+    if (cached !== undefined && cached.members.length === members.length && cached.members.every((m, i) => m === members[i])) {
+      return cached.acl;
+    }
+    const rendered: Policy[] = [];
+    for (const policy of members) if (policy !== null) rendered.push(renderPolicy(policy, principal.entity));
+    const acl = compileAcl(rendered);
+    cache.set(key, { members, acl });
+    return acl;
+  };
+
+  return {
+    async authorize(principal, path, capability, opts = {}) {
+      const status = rootStatus(principal);
+      if (status === 'root') return;
+      if (status === 'mixed') throw new PermissionDeniedError();
+      const acl = await aclFor(principal);
+      const decision = opts.sudo === true ? acl.allowedWithSudo(path, capability, opts.data) : acl.allowed(path, capability, opts.data);
+      if (!decision.allowed) throw new PermissionDeniedError();
+    },
+
+    async capabilities(principal, paths) {
+      const status = rootStatus(principal);
+      const out: [string, CapabilityList][] = [];
+      if (status !== 'none') {
+        for (const path of paths) out.push([path, status === 'root' ? ['root'] : ['deny']]);
+        return Object.fromEntries(out);
+      }
+      const acl = await aclFor(principal);
+      for (const path of paths) out.push([path, acl.capabilities(path)]);
+      return Object.fromEntries(out);
+    },
+  };
+}
