@@ -1,2 +1,11 @@
-export { createRootTokenAuthenticator, TOKEN_PREFIX } from './root-token.js';
-export type { RootTokenAuthenticator } from './root-token.js';
+export { TOKEN_PREFIX, createTokenStore } from './tokens/token-store.js';
+export type { TokenStore } from './tokens/token-store.js';
+export type { CreateTokenInput, TokenRecord, TokenSettings } from './tokens/types.js';
+export { createEntityStore } from './identity/entity-store.js';
+export type { EntityStore } from './identity/entity-store.js';
+export { canonicalName, createLoginLimiter } from './login-limiter.js';
+export type { LoginLimiter } from './login-limiter.js';
+export { addressInCidrs, cidrListSchema, parseCidr } from './methods/cidr.js';
+export type { Cidr } from './methods/cidr.js';
+export { policyListSchema, policyNameSchema, roleNameSchema, tokenFieldsShape, tokenResultFields } from './methods/token-fields.js';
+export { authMethods } from './methods/index.js';
