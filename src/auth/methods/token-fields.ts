@@ -33,16 +33,8 @@ export const tokenFieldsShape = {
   token_no_default_policy: z.boolean().default(false).describe('Leave out the default policy.'),
 };
 
-/** The token fields as stored on a role (output of `tokenFieldsShape`). */
-export interface TokenFields {
-  token_policies: string[];
-  token_ttl: number;
-  token_max_ttl: number;
-  token_period: number;
-  token_num_uses: number;
-  token_bound_cidrs: string[];
-  token_no_default_policy: boolean;
-}
+/** The token fields as stored on a role (the output of `tokenFieldsShape`: TTLs in ms). */
+export type TokenFields = z.output<z.ZodObject<typeof tokenFieldsShape>>;
 
 /** The `AuthResult` fields a role's token settings produce (0 means "use the default"). */
 export function tokenResultFields(role: TokenFields): Pick<AuthResult, 'policies' | 'ttlMs' | 'maxTtlMs' | 'periodMs' | 'numUses' | 'boundCidrs' | 'noDefaultPolicy'> {

@@ -1,0 +1,3 @@
+/** The AppRole auth method's public surface. */
+
+export { approleMethod } from './method.js';

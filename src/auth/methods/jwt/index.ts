@@ -1,0 +1,2 @@
+/** The JWT auth method. */
+export { jwtMethod } from './method.js';

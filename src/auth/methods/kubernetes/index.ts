@@ -1,0 +1,2 @@
+/** The Kubernetes auth method. */
+export { kubernetesMethod } from './method.js';
