@@ -6,25 +6,29 @@
 
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { GatewayError, PermissionDeniedError, SealedError, hasDotSegment, isGatewayError } from '../core/index.js';
-import type { Principal } from '../core/index.js';
+import { GatewayError, hasDotSegment, isGatewayError } from '../core/index.js';
+import { serveRoute } from './api-route.js';
+import type { ApiRoute } from './api-route.js';
+import { serveAuthFace } from './auth-face.js';
+import { createClientAddressResolver } from './client-address.js';
+import { apiRoutes } from './routes.js';
 import { toHttpError } from './http-errors.js';
 import type { KeygateCore } from './keygate.js';
 import { openApiDocument, renderReferencePage } from './openapi.js';
-import { parseQuery, rawPathOf, readJsonBody, tokenFrom } from './request-input.js';
-import { emptyResponse, jsonResponse } from './respond.js';
+import { parseQuery, rawPathOf } from './request-input.js';
+import { jsonResponse } from './respond.js';
 import { serveFace } from './secrets-face.js';
 import type { Face } from './secrets-face.js';
-import { sysRoutes } from './sys-routes.js';
-import type { SysRoute } from './sys-routes.js';
 
 /** What an entry may pass per request. */
 export interface GatewayBindings {
   /** The request target exactly as received (Node: `IncomingMessage.url`), before URL normalisation. */
   rawUrl?: string;
+  /** The socket peer's address. */
+  remoteAddress?: string;
 }
 
-type Env = { Bindings: GatewayBindings; Variables: { requestId: string; rawPath: string } };
+type Env = { Bindings: GatewayBindings; Variables: { requestId: string; rawPath: string; clientAddress: string | null } };
 
 /** How long a readiness probe waits for storage before answering 503. */
 const HEALTH_STORAGE_TIMEOUT_MS = 2000;
@@ -33,6 +37,7 @@ const HEALTH_STORAGE_TIMEOUT_MS = 2000;
 export function createApp(core: KeygateCore): Hono<Env> {
   const app = new Hono<Env>();
   const { runtime } = core;
+  const clientAddressOf = createClientAddressResolver(core.config.trusted_proxies);
   const log = runtime.logger;
 
   app.use('*', async (c, next) => {
@@ -40,6 +45,7 @@ export function createApp(core: KeygateCore): Hono<Env> {
     const requestId = runtime.randomUUID();
     c.set('requestId', requestId);
     c.set('rawPath', rawPathOf(c.req.url, c.env?.rawUrl));
+    c.set('clientAddress', clientAddressOf(c.env?.remoteAddress ?? null, c.req.header('x-forwarded-for') ?? null));
     if (hasDotSegment(c.get('rawPath'))) {
       // The router saw the normalised URL; what the client asked for is something else. Refuse, never resolve.
       throw new GatewayError('ERR_PATH_INVALID', 'invalid path: "." and ".." segments are not allowed');
@@ -97,34 +103,40 @@ export function createApp(core: KeygateCore): Hono<Env> {
     }),
   );
 
-  for (const route of sysRoutes) {
-    app.on(route.method, toHonoPath(route.path), (c) => serveSys(core, route, c));
+  const routeHandler = (route: ApiRoute) => (c: Context<Env>) =>
+    serveRoute({ core, route, request: c.req.raw, params: c.req.param(), query: parseQuery(c.req.url), requestId: c.get('requestId'), clientAddress: c.get('clientAddress') });
+  for (const route of apiRoutes) {
+    const path = toHonoPath(route.path);
+    if (route.method === 'LIST') {
+      // Vault's LIST verb, or GET with ?list=true.
+      app.on('LIST', path, routeHandler(route));
+      app.get(path, (c) => {
+        if (!new URL(c.req.url).searchParams.has('list')) throw new GatewayError('ERR_METHOD_NOT_ALLOWED', 'use ?list=true or the LIST method here', { headers: { allow: 'LIST' } });
+        return routeHandler(route)(c);
+      });
+    } else app.on(route.method, path, routeHandler(route));
   }
   app.all('/api/v1/sys/*', () => {
     throw new GatewayError('ERR_NOT_FOUND', 'no such sys endpoint');
   });
+  app.all('/api/v1/identity/*', () => {
+    throw new GatewayError('ERR_NOT_FOUND', 'no such identity endpoint');
+  });
+  app.all('/api/v1/auth/token/*', () => {
+    throw new GatewayError('ERR_NOT_FOUND', 'no such token endpoint');
+  });
+  app.all('/api/v1/auth/*', (c) =>
+    serveAuthFace({ core, request: c.req.raw, rawPath: c.get('rawPath'), query: parseQuery(c.req.url), requestId: c.get('requestId'), clientAddress: c.get('clientAddress') }),
+  );
 
   const face = (name: Face) => (c: Context<Env>) =>
-    serveFace({ core, face: name, request: c.req.raw, rawPath: c.get('rawPath'), query: parseQuery(c.req.url), requestId: c.get('requestId') });
+    serveFace({ core, face: name, request: c.req.raw, rawPath: c.get('rawPath'), query: parseQuery(c.req.url), requestId: c.get('requestId'), clientAddress: c.get('clientAddress') });
   for (const [name, prefix] of [['secrets', '/api/v1/secrets'], ['metadata', '/api/v1/metadata']] as const) {
     app.all(prefix, face(name));
     app.all(`${prefix}/*`, face(name));
   }
 
   return app;
-}
-
-async function serveSys(core: KeygateCore, route: SysRoute, c: Context<Env>): Promise<Response> {
-  if (!route.sealed && core.barrier.sealed) throw new SealedError();
-  let principal: Principal | null = null;
-  if (route.auth === 'root') {
-    principal = await core.auth.authenticate(tokenFrom(c.req.raw.headers));
-    if (!principal.policies.includes('root')) throw new PermissionDeniedError();
-  }
-  const { limits } = core.config;
-  const body = route.body === undefined ? {} : await readJsonBody(c.req.raw, { maxBodyBytes: limits.max_body_bytes, maxJsonDepth: limits.max_json_depth });
-  const result = await route.handler({ core, body, params: c.req.param(), principal, requestId: c.get('requestId') });
-  return result.status === 204 ? emptyResponse() : jsonResponse(result.status, result.body ?? {});
 }
 
 /** `/a/{name}/b` → `/a/:name{.+}/b` (a parameter may span segments, as mount paths do). */

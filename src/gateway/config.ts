@@ -4,7 +4,8 @@
  */
 
 import { z } from 'zod';
-import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_PATH_BYTES, ValidationError, check } from '../core/index.js';
+import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_PATH_BYTES, ValidationError, check, durationSchema } from '../core/index.js';
+import { cidrListSchema } from '../auth/index.js';
 import { nativeEngines } from '../native-engines/index.js';
 import { normalizeMountPath } from '../router/index.js';
 
@@ -48,6 +49,40 @@ export const configSchema = z.strictObject({
     .max(256)
     .default([{ path: '', type: 'kv', description: 'default route: native versioned KV', options: {} }])
     .describe('Mounts declared here are created at start; more can be added at run time through sys/mounts.'),
+  auth: z
+    .array(
+      z.strictObject({
+        path: z.string().min(1).max(129).describe('Auth mount path, e.g. "approle/".'),
+        type: z.string().min(1).max(64).describe('Auth method type: approle, jwt, kubernetes or aws.'),
+        description: z.string().max(256).default(''),
+        config: z.record(z.string(), z.json()).optional().describe('Written to <mount>/config at start (jwt, kubernetes; aws: config/client).'),
+        roles: z.record(z.string(), z.record(z.string(), z.json())).optional().describe('Written to <mount>/role/<name> at start.'),
+      }),
+    )
+    .max(64)
+    .default([])
+    .describe('Auth methods enabled at start; more can be enabled at run time through sys/auth.'),
+  policies: z
+    .record(z.string().max(128), z.string().max(64 * 1024))
+    .default({})
+    .describe('ACL policies (name → HCL or JSON text) written at start.'),
+  tokens: z
+    .strictObject({
+      default_ttl: durationSchema.default('768h').describe('TTL of tokens that ask for none.'),
+      max_ttl: durationSchema.default('768h').describe('Longest a non-periodic token may live.'),
+    })
+    .prefault({}),
+  trusted_proxies: cidrListSchema
+    .default([])
+    .describe('Proxies whose X-Forwarded-For is believed when finding the client address (CIDR blocks).'),
+  login_limits: z
+    .strictObject({
+      failures_per_identity: z.int().min(1).max(100_000).default(10),
+      failures_per_address: z.int().min(1).max(100_000).default(30),
+      window: durationSchema.default('1m'),
+    })
+    .prefault({})
+    .describe('Failed logins allowed per auth mount × identity and × client address, per window (per replica).'),
   limits: z
     .strictObject({
       max_body_bytes: z.int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_BODY_BYTES),
@@ -65,6 +100,7 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type MountConfig = Config['mounts'][number];
 export type Limits = Config['limits'];
+export type AuthMountConfig = Config['auth'][number];
 
 /** A configuration error: `issues` name each field (dotted path) and the reason. */
 export class ConfigError extends Error {

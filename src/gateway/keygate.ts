@@ -1,25 +1,32 @@
 /**
- * Wiring: builds the barrier, the mount table, authentication and the pipeline from narrow
- * dependencies, and owns the seal lifecycle. Runtime-neutral: the Node entry hands in
- * SQLite storage, the key-file seal and a pino logger; tests hand in memory storage.
+ * Wiring: builds the barrier, the mount tables, tokens, identity, policies and the
+ * pipelines from narrow dependencies, and owns the seal lifecycle. Runtime-neutral: the
+ * Node entry hands in SQLite storage, the key-file seal and a pino logger; tests hand in
+ * memory storage.
  */
 
-import { GatewayError, utf8 } from '../core/index.js';
-import type { ManagedStorage, Runtime, Storage } from '../core/index.js';
-import { createRootTokenAuthenticator } from '../auth/index.js';
-import type { RootTokenAuthenticator } from '../auth/index.js';
+import { GatewayError, UnauthenticatedError, ValidationError, fromUtf8, parseDuration, utf8 } from '../core/index.js';
+import type { AuthResult, JsonObject, ManagedStorage, Principal, Runtime, Storage } from '../core/index.js';
+import { authMethods, createEntityStore, createLoginLimiter, createTokenStore } from '../auth/index.js';
+import type { EntityStore, LoginLimiter, TokenRecord, TokenStore } from '../auth/index.js';
 import { createBarrier } from '../barrier/index.js';
 import type { Barrier, KeyWrapper } from '../barrier/index.js';
 import { instantiateEngine, nativeEngines } from '../native-engines/index.js';
-import { createRootOnlyAuthorizer } from '../policy/index.js';
+import { capabilityFor, createPolicyAuthorizer, createPolicyStore, policyRequestFor } from '../policy/index.js';
+import type { PolicyAuthorizer, PolicyStore } from '../policy/index.js';
 import type { Config } from './config.js';
-import { createMountManager, mountDataPrefix } from './mounts.js';
+import { authMountDataPrefix, createMountManager, mountAccessor, mountDataPrefix } from './mounts.js';
 import type { MountManager } from './mounts.js';
 import { createPipeline } from './pipeline.js';
 import type { Pipeline } from './pipeline.js';
+import { tokenFrom } from './request-input.js';
 
 /** Marks that initialisation finished, root token handed over; its absence means a start was interrupted. */
 const INIT_MARKER_KEY = 'init';
+/** The accessor of a root token issued but not yet handed over (an interrupted start revokes it). */
+const PENDING_ROOT_KEY = 'init-pending-root';
+/** First path segments secrets can never use: they are the policy namespaces of the other faces. */
+export const RESERVED_PREFIXES = ['sys', 'auth', 'identity', 'metadata'] as const;
 
 export interface KeygateDeps {
   config: Config;
@@ -32,6 +39,30 @@ export interface KeygateDeps {
   sealFromKey?: (key: Uint8Array) => KeyWrapper | null;
   /** Receives the root token created at initialisation (the Node entry writes it to a 0600 file). Must not log it. */
   onRootToken?: (token: string) => Promise<void>;
+  /** Revocation sync timing (tests shorten it). */
+  tokenSync?: { leaseMs?: number; pollMs?: number };
+}
+
+/** Vault's `auth` envelope. */
+export interface AuthEnvelope {
+  client_token: string;
+  accessor: string;
+  policies: string[];
+  token_policies: string[];
+  metadata: Record<string, string>;
+  lease_duration: number;
+  renewable: boolean;
+  entity_id: string;
+  orphan: boolean;
+}
+
+export interface LoginInput {
+  /** Auth mount path, with or without the trailing slash. */
+  mount: string;
+  body: JsonObject;
+  clientAddress: string | null;
+  requestId: string;
+  signal: AbortSignal;
 }
 
 export interface KeygateCore {
@@ -40,10 +71,26 @@ export interface KeygateCore {
   readonly version: string;
   readonly sealType: string;
   readonly barrier: Barrier;
-  readonly mounts: MountManager;
-  readonly auth: RootTokenAuthenticator;
-  readonly pipeline: Pipeline;
   readonly storage: ManagedStorage;
+  readonly mounts: MountManager;
+  readonly authMounts: MountManager;
+  readonly tokens: TokenStore;
+  readonly entities: EntityStore;
+  readonly policies: PolicyStore;
+  readonly authorizer: PolicyAuthorizer;
+  readonly limiter: LoginLimiter;
+  /** Secret backends: policy paths are the logical paths (actions and metadata as docs/policies.md says). */
+  readonly pipeline: Pipeline;
+  /** Auth-method management paths: policy paths `auth/<mount>/…`. */
+  readonly authPipeline: Pipeline;
+  /** The caller from the request's token. Throws `ERR_UNAUTHENTICATED` (one message) or `ERR_SEALED`. */
+  authenticate(headers: Headers, clientAddress: string | null): Promise<{ principal: Principal; token: TokenRecord }>;
+  /** The principal a token record stands for. */
+  principalOf(token: TokenRecord): Promise<Principal>;
+  /** Logs in through an auth mount and issues a token. Throws `ERR_UNAUTHENTICATED`, `ERR_RATE_LIMITED`, `ERR_UNSUPPORTED_PATH`. */
+  login(input: LoginInput): Promise<AuthEnvelope>;
+  /** Vault's `auth` envelope for an issued token. */
+  envelope(token: string, record: TokenRecord): AuthEnvelope;
   /** Unseals with submitted key material. Throws `ERR_UNSEAL_FAILED` (opaque), `ERR_BAD_REQUEST` when this seal takes no key. */
   unsealWithKey(key: Uint8Array): Promise<void>;
   /** Seals: forgets keys, drops routes and cached credentials. */
@@ -51,7 +98,7 @@ export interface KeygateCore {
 }
 
 export interface StartResult {
-  /** True when this start initialised a new store (and handed a new root token to `onRootToken`). */
+  /** True when this start issued a new root token (and handed it to `onRootToken`). */
   initialized: boolean;
 }
 
@@ -60,11 +107,26 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
   const { config, runtime, storage } = deps;
   const barrier = createBarrier({ storage, runtime });
   const sys: Storage = barrier.view('sys/');
-  const auth = createRootTokenAuthenticator({ storage: sys, runtime });
+  const tokens = createTokenStore({
+    storage: sys,
+    runtime,
+    settings: { defaultTtlMs: parseDuration(config.tokens.default_ttl) ?? 0, maxTtlMs: parseDuration(config.tokens.max_ttl) ?? 0 },
+    ...deps.tokenSync,
+  });
+  const entities = createEntityStore({ storage: sys, runtime });
+  const policies = createPolicyStore({ storage: sys, runtime });
+  const authorizer = createPolicyAuthorizer({ store: policies });
+  const windowMs = parseDuration(config.login_limits.window) ?? 60_000;
+  const limiter = createLoginLimiter({
+    runtime,
+    perIdentity: { max: config.login_limits.failures_per_identity, windowMs },
+    perAddress: { max: config.login_limits.failures_per_address, windowMs },
+  });
   const mounts = createMountManager({
     sysStorage: sys,
     mountStorage: (id) => barrier.view(mountDataPrefix(id)),
     types: Object.keys(nativeEngines),
+    reserved: RESERVED_PREFIXES,
     runtime,
     createBackend: (entry, mountStorage) => {
       const definition = nativeEngines[entry.type];
@@ -72,21 +134,156 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
       return instantiateEngine(definition, { storage: mountStorage, runtime, options: entry.options });
     },
   });
-  const pipeline = createPipeline({ table: () => mounts.table(), authorizer: createRootOnlyAuthorizer() });
+  const authMounts = createMountManager({
+    sysStorage: sys,
+    tableKey: 'auth-mounts',
+    mountStorage: (id) => barrier.view(authMountDataPrefix(id)),
+    types: Object.keys(authMethods),
+    reserved: ['token'],
+    runtime,
+    createBackend: (entry, mountStorage) => {
+      const definition = authMethods[entry.type];
+      if (definition === undefined) throw new GatewayError('ERR_VALIDATION', 'unknown auth method type');
+      return instantiateEngine(definition, { storage: mountStorage, runtime, options: entry.options });
+    },
+  });
+  const pipeline = createPipeline({
+    table: () => mounts.table(),
+    authorize: (principal, op, path, data) => {
+      const request = policyRequestFor(op, path);
+      return authorizer.authorize(principal, request.path, request.capability, { data });
+    },
+  });
+  const authPipeline = createPipeline({
+    table: () => authMounts.table(),
+    authorize: (principal, op, path, data) => {
+      const policyPath = op === 'list' ? `auth/${path}/` : `auth/${path}`;
+      return authorizer.authorize(principal, policyPath, capabilityFor(op), { data });
+    },
+  });
+
+  const principalOf = async (record: TokenRecord): Promise<Principal> => {
+    const entity = record.entity_id === '' ? null : await entities.get(record.entity_id);
+    return {
+      id: record.entity_id === '' ? record.accessor : record.entity_id,
+      displayName: record.display_name,
+      policies: record.policies,
+      accessor: record.accessor,
+      expiresAt: record.expires_at === 0 ? null : record.expires_at,
+      metadata: record.meta,
+      ...(entity === null ? {} : { entity }),
+    };
+  };
+
+  const envelope = (token: string, record: TokenRecord): AuthEnvelope => ({
+    client_token: token,
+    accessor: record.accessor,
+    policies: record.policies,
+    token_policies: record.policies,
+    metadata: record.meta,
+    lease_duration: record.expires_at === 0 ? 0 : Math.max(0, Math.round((record.expires_at - runtime.now()) / 1000)),
+    renewable: record.renewable,
+    entity_id: record.entity_id,
+    orphan: record.parent === '',
+  });
+
+  const issueRootToken = async (): Promise<void> => {
+    // A start interrupted after issuing a root token but before handing it over leaves one nobody holds: revoke it.
+    const pending = await sys.get(PENDING_ROOT_KEY);
+    if (pending !== null) {
+      const stale = await tokens.lookupAccessor(fromUtf8(pending));
+      if (stale !== null) await tokens.revoke(stale);
+    }
+    const { token, record } = await tokens.create({ policies: ['root'], displayName: 'root', path: 'auth/token/root', neverExpires: true });
+    await sys.put(PENDING_ROOT_KEY, utf8(record.accessor));
+    await deps.onRootToken?.(token);
+    await sys.put(INIT_MARKER_KEY, utf8(JSON.stringify({ completed_time: new Date(runtime.now()).toISOString() })));
+    await sys.delete(PENDING_ROOT_KEY);
+  };
 
   /** Loads what lives behind the barrier; finishes an interrupted initialisation. True when it issued a root token. */
   const afterUnseal = async (): Promise<boolean> => {
-    auth.reset();
+    await tokens.open();
     const issue = (await sys.get(INIT_MARKER_KEY)) === null;
     if (issue) await issueRootToken();
     await mounts.load(config.mounts);
+    await authMounts.load(config.auth.map((a) => ({ path: a.path, type: a.type, description: a.description, options: {} })));
+    await applyDeclared();
     return issue;
   };
 
-  const issueRootToken = async (): Promise<void> => {
-    const token = await auth.generate({ replace: true });
-    await deps.onRootToken?.(token);
-    await sys.put(INIT_MARKER_KEY, utf8(JSON.stringify({ completed_time: new Date(runtime.now()).toISOString() })));
+  /** Writes the policies and auth method settings the config file declares (as root, through the backends' own validation). */
+  const applyDeclared = async (): Promise<void> => {
+    for (const [name, text] of Object.entries(config.policies)) await policies.put(name, text);
+    const root: Principal = { id: 'config', displayName: 'config', policies: ['root'], expiresAt: null };
+    for (const [i, mount] of config.auth.entries()) {
+      const path = mount.path.replace(/\/?$/, '/');
+      const writes: [string, JsonObject][] = [];
+      if (mount.config !== undefined) writes.push([mount.type === 'aws' ? 'config/client' : 'config', mount.config]);
+      for (const [role, body] of Object.entries(mount.roles ?? {})) writes.push([`role/${role}`, body]);
+      for (const [relative, data] of writes) {
+        try {
+          await authPipeline.handle({ operation: 'update', path: `${path}${relative}`, data, params: {}, preconditions: {}, principal: root, requestId: 'config', signal: AbortSignal.timeout(30_000) });
+        } catch (err) {
+          if (err instanceof ValidationError) {
+            throw new ValidationError(`auth.${i} (${path}${relative}): ${err.message}`, (err.details ?? []).map((d) => ({ field: `auth.${i}.${relative.startsWith('role/') ? `roles.${relative.slice(5)}` : 'config'}.${d.field}`, reason: d.reason })));
+          }
+          throw err;
+        }
+      }
+    }
+  };
+
+  const login = async (input: LoginInput): Promise<AuthEnvelope> => {
+    const mountPath = input.mount.replace(/\/?$/, '/');
+    const match = authMounts.table().match(`${mountPath}login`);
+    if (match === null || match.mount.path !== mountPath || match.relativePath !== 'login') {
+      throw new GatewayError('ERR_UNSUPPORTED_PATH', 'no auth method is mounted there');
+    }
+    const claimed = input.body.role ?? input.body.role_id ?? '';
+    const keys = { mount: mountPath, identity: typeof claimed === 'string' ? claimed : '', address: input.clientAddress };
+    limiter.check(keys);
+    const anonymous: Principal = { id: 'anonymous', displayName: 'anonymous', policies: [], expiresAt: null };
+    let auth: AuthResult | undefined;
+    try {
+      const response = await match.engine.handle({
+        operation: 'update',
+        path: `${mountPath}login`,
+        data: input.body,
+        params: {},
+        preconditions: {},
+        principal: anonymous,
+        requestId: input.requestId,
+        signal: input.signal,
+        clientAddress: input.clientAddress,
+        mount: match.mount,
+        relativePath: 'login',
+      });
+      auth = response.auth;
+    } catch (err) {
+      if (err instanceof UnauthenticatedError) limiter.failure(keys);
+      throw err;
+    }
+    if (auth === undefined) throw new GatewayError('ERR_INTERNAL', 'auth method returned no auth');
+    limiter.success(keys);
+    const accessor = mountAccessor(match.mount);
+    const entity = await entities.resolve({ accessor, type: match.mount.type }, auth.alias.name, auth.alias.metadata);
+    // An auth method can never grant root.
+    const granted = auth.policies.filter((p) => p !== 'root');
+    const { token, record } = await tokens.create({
+      policies: auth.noDefaultPolicy === true ? granted : [...granted, 'default'],
+      meta: auth.metadata,
+      displayName: auth.displayName,
+      entityId: entity.id,
+      path: `auth/${mountPath}login`,
+      mountAccessor: accessor,
+      ...(auth.ttlMs === undefined ? {} : { ttlMs: auth.ttlMs }),
+      ...(auth.maxTtlMs === undefined ? {} : { explicitMaxTtlMs: auth.maxTtlMs }),
+      ...(auth.periodMs === undefined ? {} : { periodMs: auth.periodMs }),
+      ...(auth.numUses === undefined ? {} : { numUses: auth.numUses }),
+      ...(auth.boundCidrs === undefined ? {} : { boundCidrs: auth.boundCidrs }),
+    });
+    return envelope(token, record);
   };
 
   const core = {
@@ -95,10 +292,25 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     version: deps.version,
     sealType: deps.seal.type,
     barrier,
-    mounts,
-    auth,
-    pipeline,
     storage,
+    mounts,
+    authMounts,
+    tokens,
+    entities,
+    policies,
+    authorizer,
+    limiter,
+    pipeline,
+    authPipeline,
+    principalOf,
+    envelope,
+    login,
+
+    async authenticate(headers: Headers, clientAddress: string | null) {
+      if (barrier.sealed) throw new GatewayError('ERR_SEALED', 'Keygate is sealed');
+      const token = await tokens.verify(tokenFrom(headers), clientAddress);
+      return { principal: await principalOf(token), token };
+    },
 
     async unsealWithKey(key: Uint8Array) {
       const seal = deps.sealFromKey?.(key) ?? null;
@@ -110,8 +322,10 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
 
     async seal() {
       barrier.seal();
-      auth.reset();
+      await tokens.close();
+      entities.reset();
       await mounts.unload();
+      await authMounts.unload();
     },
 
     async start(): Promise<StartResult> {

@@ -12,10 +12,12 @@ import type { RoutingTable } from '../router/index.js';
 import { deleteTree } from '../storage/index.js';
 import type { MountConfig } from './config.js';
 
-/** Storage key of the mount table inside the `sys/` view. */
-const MOUNT_TABLE_KEY = 'mounts';
 /** Where each mount's data lives, below the barrier: `logical/<mount id>/`. */
 export const mountDataPrefix = (id: string): string => `logical/${id}/`;
+/** Where each auth mount's data lives: `auth/<mount id>/`. */
+export const authMountDataPrefix = (id: string): string => `auth/${id}/`;
+/** An auth mount's accessor, as policies' alias templates and token records name it. */
+export const mountAccessor = (entry: Pick<MountEntry, 'type' | 'id'>): string => `auth_${entry.type}_${entry.id.slice(0, 8)}`;
 
 const mountEntrySchema = z.object({
   path: z.string(),
@@ -37,11 +39,15 @@ export type BackendFactory = (entry: MountEntry, storage: Storage) => Engine;
 export interface MountManagerDeps {
   /** The barrier's `sys/` view. */
   sysStorage: Pick<Storage, 'get' | 'put'>;
+  /** Key of the table in `sysStorage`: `mounts` for secret backends, `auth-mounts` for auth methods. */
+  tableKey?: string;
   /** Gives a mount its private storage (a barrier view under `mountDataPrefix(id)`). */
   mountStorage(id: string): Storage;
   createBackend: BackendFactory;
   /** Known backend types, for validation messages. */
   types: readonly string[];
+  /** First path segments no mount may take (e.g. `sys`, `auth`). */
+  reserved?: readonly string[];
   runtime: Pick<Runtime, 'randomUUID' | 'now' | 'logger'>;
 }
 
@@ -60,6 +66,7 @@ export interface MountManager {
 }
 
 export function createMountManager(deps: MountManagerDeps): MountManager {
+  const tableKey = deps.tableKey ?? 'mounts';
   let entries: MountEntry[] = [];
   let routing: RoutingTable | null = null;
   let engines = new Map<string, Engine>();
@@ -72,12 +79,12 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
   };
 
   const readStored = async (): Promise<MountEntry[]> => {
-    const raw = await deps.sysStorage.get(MOUNT_TABLE_KEY);
+    const raw = await deps.sysStorage.get(tableKey);
     return raw === null ? [] : mountTableSchema.parse(JSON.parse(fromUtf8(raw))).mounts;
   };
 
   const save = async (next: MountEntry[]): Promise<void> => {
-    await deps.sysStorage.put(MOUNT_TABLE_KEY, utf8(JSON.stringify({ version: 1, mounts: next })));
+    await deps.sysStorage.put(tableKey, utf8(JSON.stringify({ version: 1, mounts: next })));
   };
 
   const build = (next: MountEntry[], reuse: Map<string, Engine>): Map<string, Engine> => {
@@ -98,6 +105,13 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
         return { mount: { path: e.path, id: e.id, type: e.type }, engine };
       }),
     );
+  };
+
+  const checkReserved = (path: string, field: string): void => {
+    const first = path.split('/')[0] ?? '';
+    if ((deps.reserved ?? []).includes(first)) {
+      throw new ValidationError(`"${first}/" is reserved`, [{ field, reason: `must not start with a reserved prefix (${(deps.reserved ?? []).join(', ')})` }]);
+    }
   };
 
   const checkType = (type: string, field: string): void => {
@@ -131,6 +145,7 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
         const seen = new Set<string>();
         for (const [i, m] of declared.entries()) {
           const path = normalizeMountPath(m.path, `mounts.${i}.path`);
+          checkReserved(path, `mounts.${i}.path`);
           checkType(m.type, `mounts.${i}.type`);
           seen.add(path);
           const existing = stored.find((e) => e.path === path);
@@ -181,6 +196,7 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
         if (routing === null) throw new GatewayError('ERR_SEALED', 'Keygate is sealed');
         const path = normalizeMountPath(input.path);
         if (path === '') throw new ValidationError('the default route is declared in the config file', [{ field: 'path', reason: 'must not be empty' }]);
+        checkReserved(path, 'path');
         checkType(input.type, 'type');
         const stored = await readStored();
         const clash = stored.find((e) => e.path === path || mountsOverlap(e.path, path));

@@ -12,6 +12,7 @@ import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import { pino } from 'pino';
 import { createWebRuntime, isGatewayError } from '../core/index.js';
 import type { Logger, ManagedStorage } from '../core/index.js';
+import { createTlsFetch } from '../auth/methods/tls-fetch.node.js';
 import { createBarrier, createStaticKeySeal } from '../barrier/index.js';
 import { loadOrCreateDevKeyFile, createDevKeyFileSeal } from '../barrier/seals/dev-key-file.node.js';
 import { createMemoryStorage } from '../storage/index.js';
@@ -40,7 +41,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     // Belt and braces: nothing logs headers or bodies, but if someone ever does, these are cut.
     redact: { paths: ['req.headers.authorization', 'req.headers["x-vault-token"]', '*.token', '*.key', '*.password'], censor: '[redacted]' },
   });
-  const runtime = createWebRuntime({ logger });
+  const runtime = createWebRuntime({ logger, tlsFetch: (options) => createTlsFetch(options) });
 
   await ensurePrivateDir(paths.dataDir);
   const storage: ManagedStorage =
@@ -70,7 +71,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       {
-        fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => app.fetch(request, { rawUrl: bindings.incoming.url }),
+        fetch: (request: Request, bindings: HttpBindings | Http2Bindings) =>
+          app.fetch(request, { rawUrl: bindings.incoming.url, ...(bindings.incoming.socket.remoteAddress === undefined ? {} : { remoteAddress: bindings.incoming.socket.remoteAddress }) }),
         hostname,
         port,
       },

@@ -6,9 +6,11 @@
 
 import { z } from 'zod';
 import type { JsonObject, JsonValue, Operation } from '../core/index.js';
+import { authMethods } from '../auth/index.js';
 import { describeEngine, nativeEngines } from '../native-engines/index.js';
 import type { EngineOperationDescriptor } from '../native-engines/index.js';
-import { sysRoutes } from './sys-routes.js';
+import { routePolicyPath } from './api-route.js';
+import { apiRoutes } from './routes.js';
 
 type Schema = JsonObject;
 
@@ -66,31 +68,40 @@ export function openApiDocument(version: string): JsonObject {
   const errorResponses = (codes: number[]): JsonObject =>
     Object.fromEntries(codes.map((c) => [String(c), { description: STATUS_TEXT[c] ?? 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
 
-  for (const route of sysRoutes) {
-    const openApiPath = route.path;
+  for (const route of apiRoutes) {
+    const params = Object.fromEntries([...route.path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1] ?? '', `{${m[1] ?? ''}}`]));
+    const access =
+      route.auth === 'none'
+        ? 'No token needed.'
+        : `Needs \`${route.capability ?? ''}\`${route.sudo === true ? ' and `sudo`' : ''} on \`${routePolicyPath(route, params)}\`.`;
+    const isList = route.method === 'LIST';
     const op: JsonObject = {
-      operationId: `sys_${route.method.toLowerCase()}_${route.path.replace(/^\/api\/v1\/sys\//, '').replace(/\W+/g, '_')}`,
+      operationId: `${route.tag}_${route.method.toLowerCase()}_${route.path.replace(/^\/api\/v1\//, '').replace(/\W+/g, '_')}`,
       summary: route.summary,
-      description: route.description,
-      tags: ['sys'],
+      description: `${route.description} ${access}`,
+      tags: [route.tag],
       security: route.auth === 'none' ? [] : bearer,
       responses: {
         ...(route.response === undefined
           ? { '204': { description: 'Done.' } }
-          : { '200': { description: 'OK', content: { 'application/json': { schema: hoist(zodSchema(route.response), components, `sys_${route.summary}`) } } } }),
+          : { '200': { description: 'OK', content: { 'application/json': { schema: hoist(zodSchema(route.response), components, `${route.tag}_${route.summary}`) } } } }),
         ...errorResponses(route.auth === 'none' ? [400, 503] : [400, 401, 403, 503]),
       },
     };
-    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1] ?? '', in: 'path', required: true, schema: { type: 'string' } }));
-    if (params.length > 0) op.parameters = params;
+    const parameters: JsonObject[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1] ?? '', in: 'path', required: true, schema: { type: 'string' } }));
+    if (isList) parameters.push({ name: 'list', in: 'query', required: true, schema: { type: 'boolean', const: true }, description: 'Selects listing (or use the LIST method).' });
+    if (parameters.length > 0) op.parameters = parameters;
     if (route.body !== undefined) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: hoist(zodSchema(route.body), components, `sys_${route.summary}_body`) } } };
+      op.requestBody = { required: true, content: { 'application/json': { schema: hoist(zodSchema(route.body), components, `${route.tag}_${route.summary}_body`) } } };
     }
-    (paths[openApiPath] ??= {})[route.method.toLowerCase()] = op;
+    (paths[route.path] ??= {})[isList ? 'get' : route.method.toLowerCase()] = op;
   }
 
   for (const [type, definition] of Object.entries(nativeEngines)) {
-    for (const d of describeEngine(definition)) addEngineOperation(paths, components, type, d, errorResponses, bearer);
+    for (const d of describeEngine(definition)) addEngineOperation(paths, components, type, d, errorResponses, bearer, 'secrets');
+  }
+  for (const [type, definition] of Object.entries(authMethods)) {
+    for (const d of describeEngine(definition)) addEngineOperation(paths, components, type, d, errorResponses, bearer, 'auth');
   }
 
   const doc: JsonObject = {
@@ -104,8 +115,11 @@ export function openApiDocument(version: string): JsonObject {
     servers: [{ url: '/' }],
     security: bearer,
     tags: [
-      { name: 'sys', description: 'Seal lifecycle, keyring and mounts (Vault-shaped).' },
+      { name: 'sys', description: 'Seal lifecycle, keyring, mounts, auth methods and policies (Vault-shaped).' },
+      { name: 'token', description: 'Tokens: create, look up, renew, revoke (Vault-shaped).' },
+      { name: 'identity', description: 'Identity entities behind tokens.' },
       ...Object.entries(nativeEngines).map(([name, def]) => ({ name, description: def.description })),
+      ...Object.entries(authMethods).map(([name, def]) => ({ name: `auth-${name}`, description: def.description })),
       { name: 'health', description: 'Liveness and readiness.' },
     ],
     paths: {
@@ -140,13 +154,18 @@ function addEngineOperation(
   d: EngineOperationDescriptor,
   errorResponses: (codes: number[]) => JsonObject,
   bearer: JsonValue,
+  kind: 'secrets' | 'auth',
 ): void {
   const mapping = HTTP_MAPPING[d.operation];
   // A pattern that starts with a parameter takes the whole logical path (mount prefix included), as KV does;
-  // otherwise the engine's paths sit below its mount.
-  const wholePath = d.pattern.startsWith('{');
-  const relative = d.pattern === '{path}' && mapping.suffix === '/' ? '{path}' : d.pattern;
-  const base = `/api/v1/${mapping.face}/${wholePath ? '' : '{mount}/'}${relative}`;
+  // otherwise the engine's paths sit below its mount. Auth methods always sit below theirs.
+  const wholePath = kind === 'secrets' && d.pattern.startsWith('{');
+  const face = kind === 'auth' ? 'auth' : mapping.face;
+  // An auth method's login takes no token.
+  const isLogin = kind === 'auth' && d.pattern === 'login';
+  const tag = kind === 'auth' ? `auth-${type}` : type;
+  const relative = d.pattern;
+  const base = `/api/v1/${face}/${wholePath ? '' : '{mount}/'}${relative}`;
   const url = mapping.suffix === '/' ? `${base}/` : `${base}${mapping.suffix}`;
   const parameters: JsonObject[] = [];
   if (!wholePath) parameters.push({ name: 'mount', in: 'path', required: true, schema: { type: 'string' }, description: `Mount path of a ${type} mount.` });
@@ -161,37 +180,31 @@ function addEngineOperation(
       parameters.push({ name, in: 'query', required: required.includes(name), schema: schema ?? {} });
     }
   }
-  const status = d.operation === 'delete' || d.operation.endsWith('-metadata') && d.operation !== 'read-metadata' || d.operation === 'undelete' || d.operation === 'destroy' ? '204' : '200';
+  const status = d.response === null && d.operation !== 'read' && d.operation !== 'list' ? '204' : '200';
+  const authEnvelope: JsonObject = { type: 'object', properties: { auth: { type: 'object', description: 'Vault\'s auth envelope: client_token, accessor, policies, token_policies, metadata, lease_duration, renewable, entity_id, orphan.' } } };
   for (const method of mapping.methods) {
+    const okBody: JsonObject = isLogin
+      ? authEnvelope
+      : {
+          type: 'object',
+          properties: {
+            data: d.response === null ? { type: 'object' } : hoist(d.response, components, `${tag}_${d.operation}`),
+            ...(kind === 'secrets' ? { metadata: { type: 'object', description: 'Includes mount and backend.' } } : {}),
+          },
+        };
     const op: JsonObject = {
-      operationId: `${type}_${d.operation.replace(/-/g, '_')}_${method}${wholePath ? '' : `_${d.pattern.replace(/\W+/g, '_')}`}`,
+      operationId: `${tag.replace(/-/g, '_')}_${d.operation.replace(/-/g, '_')}_${method}${wholePath ? '' : `_${d.pattern.replace(/\W+/g, '_')}`}`,
       summary: d.summary,
-      description: d.description,
-      tags: [type],
-      security: bearer,
+      description: isLogin ? `${d.description} Needs no token; failed logins are rate-limited (429) per identity and client address.` : d.description,
+      tags: [tag],
+      security: isLogin ? [] : bearer,
       parameters,
       responses: {
-        [status]:
-          status === '204'
-            ? { description: 'Done.' }
-            : {
-                description: 'OK',
-                content: {
-                  'application/json': {
-                    schema: {
-                      type: 'object',
-                      properties: {
-                        data: d.response === null ? { type: 'object' } : hoist(d.response, components, `${type}_${d.operation}`),
-                        metadata: { type: 'object', description: 'Includes mount and backend.' },
-                      },
-                    },
-                  },
-                },
-              },
-        ...errorResponses([400, 401, 403, 404, 412, 503]),
+        [isLogin ? '200' : status]: status === '204' && !isLogin ? { description: 'Done.' } : { description: 'OK', content: { 'application/json': { schema: okBody } } },
+        ...errorResponses(isLogin ? [400, 401, 404, 429, 503] : [400, 401, 403, 404, 412, 503]),
       },
     };
-    if (d.body !== null) op.requestBody = { required: true, content: { 'application/json': { schema: hoist(d.body, components, `${type}_${d.operation}_body`) } } };
+    if (d.body !== null) op.requestBody = { required: true, content: { 'application/json': { schema: hoist(d.body, components, `${tag}_${d.operation}_${d.pattern}_body`) } } };
     (paths[url] ??= {})[method] = op;
   }
 }
@@ -230,6 +243,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'Not allowed (ERR_PERMISSION_DENIED)',
   404: 'Not found (ERR_NOT_FOUND, ERR_UNSUPPORTED_PATH)',
   412: 'A precondition failed (ERR_PRECONDITION_FAILED)',
+  429: 'Too many failed logins (ERR_RATE_LIMITED; see Retry-After)',
   503: 'Sealed or storage unavailable (ERR_SEALED)',
 };
 

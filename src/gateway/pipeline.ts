@@ -5,8 +5,7 @@
  */
 
 import { GatewayError } from '../core/index.js';
-import type { BackendRequest, MountRef, OperationRequest, OperationResponse } from '../core/index.js';
-import type { Authorizer } from '../policy/index.js';
+import type { BackendRequest, JsonObject, MountRef, Operation, OperationRequest, OperationResponse, Principal } from '../core/index.js';
 import type { RouteMatch, RoutingTable } from '../router/index.js';
 
 export interface PipelineResult {
@@ -26,7 +25,10 @@ export interface Pipeline {
   route(path: string): ReturnType<RoutingTable['match']>;
 }
 
-export function createPipeline(deps: { table: () => RoutingTable; authorizer: Authorizer }): Pipeline {
+/** Decides whether `principal` may perform `operation` on `path`; throws `ERR_PERMISSION_DENIED` if not. */
+export type AuthorizeFn = (principal: Principal, operation: Operation, path: string, data: JsonObject) => Promise<void>;
+
+export function createPipeline(deps: { table: () => RoutingTable; authorize: AuthorizeFn }): Pipeline {
   const route = (path: string) => deps.table().match(path);
   const routed = (req: OperationRequest): { backendReq: BackendRequest; match: RouteMatch } => {
     const match = route(req.path);
@@ -38,7 +40,7 @@ export function createPipeline(deps: { table: () => RoutingTable; authorizer: Au
     async help(req) {
       const { backendReq, match } = routed(req);
       if (match.engine.help === undefined) throw new GatewayError('ERR_UNSUPPORTED_PATH', 'no help for this path');
-      await deps.authorizer.authorize(req.principal, 'read', req.path);
+      await deps.authorize(req.principal, 'read', req.path, {});
       return match.engine.help({ ...backendReq, operation: 'read' });
     },
     async handle(req) {
@@ -47,7 +49,7 @@ export function createPipeline(deps: { table: () => RoutingTable; authorizer: Au
       if ((req.operation === 'update' || req.operation === 'create') && match.engine.exists !== undefined) {
         backendReq.operation = (await match.engine.exists(backendReq)) ? 'update' : 'create';
       }
-      await deps.authorizer.authorize(req.principal, backendReq.operation, req.path);
+      await deps.authorize(req.principal, backendReq.operation, req.path, req.data);
       const response = await match.engine.handle(backendReq);
       return { response, mount: match.mount };
     },

@@ -4,7 +4,7 @@
  * conditional headers.
  */
 
-import { GatewayError, fromUtf8, parseJsonObject } from '../core/index.js';
+import { GatewayError, fromUtf8, parseJsonObject, readStreamBounded } from '../core/index.js';
 import type { JsonObject, Preconditions } from '../core/index.js';
 
 /** At most this many query parameters, each name and value at most `MAX_PARAM_LENGTH`. */
@@ -93,7 +93,8 @@ const JSON_TYPES = new Set(['application/json', 'application/merge-patch+json'])
 export async function readJsonBody(request: Request, limits: BodyLimits): Promise<JsonObject> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limits.maxBodyBytes) throw tooLarge(limits.maxBodyBytes);
-  const bytes = await readLimited(request, limits.maxBodyBytes);
+  const bytes = await readStreamBounded(request.body, limits.maxBodyBytes);
+  if (bytes === null) throw tooLarge(limits.maxBodyBytes);
   if (bytes.length === 0) return {};
   const contentType = request.headers.get('content-type');
   if (contentType !== null) {
@@ -113,30 +114,6 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
     throw new GatewayError('ERR_INVALID_JSON', 'request body is not valid UTF-8');
   }
   return parseJsonObject(text, limits.maxJsonDepth);
-}
-
-async function readLimited(request: Request, max: number): Promise<Uint8Array> {
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(max);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 function tooLarge(max: number): GatewayError {

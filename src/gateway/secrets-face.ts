@@ -6,8 +6,9 @@
 
 import { GatewayError, SealedError, canonicalizePath } from '../core/index.js';
 import type { ActionOperation, JsonObject, Operation, SafeJsonObject } from '../core/index.js';
+import { RESERVED_PREFIXES } from './keygate.js';
 import type { KeygateCore } from './keygate.js';
-import { preconditionsFrom, readJsonBody, takeFlag, tokenFrom } from './request-input.js';
+import { preconditionsFrom, readJsonBody, takeFlag } from './request-input.js';
 import { emptyResponse, jsonResponse } from './respond.js';
 
 export type Face = 'secrets' | 'metadata';
@@ -33,10 +34,11 @@ export interface FaceRequest {
   rawPath: string;
   query: Record<string, string>;
   requestId: string;
+  clientAddress: string | null;
 }
 
 /** Serves one request on a secrets face. Throws `GatewayError`s; the app maps them to responses. */
-export async function serveFace({ core, face, request, rawPath, query, requestId }: FaceRequest): Promise<Response> {
+export async function serveFace({ core, face, request, rawPath, query, requestId, clientAddress }: FaceRequest): Promise<Response> {
   const prefix = FACE_PREFIX[face];
   if (!rawPath.startsWith(prefix) || (rawPath.length > prefix.length && rawPath[prefix.length] !== '/')) {
     // The router matched a decoded form (e.g. "/api/v1/%73ecrets"): refuse rather than guess.
@@ -44,13 +46,18 @@ export async function serveFace({ core, face, request, rawPath, query, requestId
   }
   const { limits } = core.config;
   const { path, trailingSlash } = canonicalizePath(rawPath.slice(prefix.length + 1), limits.max_path_bytes);
+  const first = path.split('/')[0] ?? '';
+  if ((RESERVED_PREFIXES as readonly string[]).includes(first)) {
+    // These are the policy namespaces of sys, auth, identity and metadata: a secret there would be ambiguous.
+    throw new GatewayError('ERR_PATH_INVALID', `invalid path: "${first}/" is reserved`);
+  }
   const method = request.method.toUpperCase();
   const list = takeFlag(query, 'list');
   const help = takeFlag(query, 'help');
 
   // Sealed answers 503 before anything else: no token can be checked without the keyring.
   if (core.barrier.sealed) throw new SealedError();
-  const principal = await core.auth.authenticate(tokenFrom(request.headers));
+  const { principal } = await core.authenticate(request.headers, clientAddress);
 
   let operation: Operation | undefined;
   let opPath = path;
@@ -88,6 +95,7 @@ export async function serveFace({ core, face, request, rawPath, query, requestId
     principal,
     requestId,
     signal: request.signal,
+    clientAddress,
   };
   if (help) return jsonResponse(200, { data: (await core.pipeline.help(opRequest)).data ?? {} });
 

@@ -1,43 +1,17 @@
 /**
- * `/api/v1/sys/…`: seal lifecycle, keyring rotation, and the mount table, with Vault's
- * paths and JSON shapes. Each route is data (method, path, schemas, handler), so the same
- * schemas validate requests and generate the OpenAPI document.
+ * `/api/v1/sys/…`: seal lifecycle, keyring rotation, the secret and auth mount tables,
+ * ACL policies and capabilities, with Vault's paths and JSON shapes. Authorized on their
+ * own paths (`sys/…`); `sudo` where Vault requires it (docs/policies.md lists them).
  */
 
 import { z } from 'zod';
-import { GatewayError, SealedError, ValidationError, fromBase64, parseOrThrow } from '../core/index.js';
-import type { JsonObject, Principal } from '../core/index.js';
+import { GatewayError, NotFoundError, SealedError, ValidationError, fromBase64 } from '../core/index.js';
+import type { JsonObject } from '../core/index.js';
+import { defineRoute } from './api-route.js';
+import type { ApiRoute } from './api-route.js';
 import type { KeygateCore } from './keygate.js';
+import { mountAccessor } from './mounts.js';
 import type { MountEntry } from './mounts.js';
-
-export interface SysContext {
-  core: KeygateCore;
-  body: unknown;
-  /** Path parameters (decoded once, already canonical). */
-  params: Record<string, string>;
-  principal: Principal | null;
-  requestId: string;
-}
-
-export interface SysResult {
-  status: 200 | 204;
-  body?: unknown;
-}
-
-export interface SysRoute {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** OpenAPI-style path; `{name}` captures one or more segments (mount paths contain `/`). */
-  path: string;
-  summary: string;
-  description: string;
-  /** `none`: callable sealed and without a token; `root`: the root token (sudo policies come with issue 3). */
-  auth: 'none' | 'root';
-  /** Whether the route works while sealed. */
-  sealed: boolean;
-  body?: z.ZodType;
-  response?: z.ZodType;
-  handler(ctx: SysContext): Promise<SysResult>;
-}
 
 const sealStatusSchema = z.object({
   type: z.string().describe('Seal type, e.g. dev-key-file.'),
@@ -48,16 +22,18 @@ const sealStatusSchema = z.object({
 });
 
 const keyStatusSchema = z.object({
-  term: z.int().describe('Keyring term that new writes use.'),
-  install_time: z.string(),
-  terms: z.int().describe('Number of terms held; all still decrypt.'),
+  data: z.object({
+    term: z.int().describe('Keyring term that new writes use.'),
+    install_time: z.string(),
+    terms: z.int().describe('Number of terms held; all still decrypt.'),
+  }),
 });
 
-export const unsealBodySchema = z.strictObject({
+const unsealBodySchema = z.strictObject({
   key: z.string().min(1).max(1024).describe('The dev seal key, base64 (the content of seal.key).').meta({ sensitive: true }),
 });
 
-export const mountBodySchema = z.strictObject({
+const mountBodySchema = z.strictObject({
   type: z.string().min(1).max(64).describe('Backend type, e.g. "kv".'),
   description: z.string().max(256).optional(),
   options: z.record(z.string(), z.json()).optional().describe('Backend options, validated by the backend (for kv: max_versions, cas_required, delete_version_after).'),
@@ -68,15 +44,26 @@ const mountSchema = z.object({
   description: z.string(),
   options: z.record(z.string(), z.json()),
   uuid: z.string(),
+  accessor: z.string().optional(),
   source: z.enum(['config', 'api']),
   created_time: z.string(),
 });
 
-const describeMount = (m: MountEntry): JsonObject => ({
+const policyBodySchema = z.strictObject({
+  policy: z.string().min(1).max(64 * 1024).describe('The policy, in Vault HCL or JSON.'),
+});
+
+const capabilitiesBodySchema = z.strictObject({
+  path: z.string().max(1024).optional().describe('One policy path.'),
+  paths: z.array(z.string().max(1024)).max(64).optional().describe('Several policy paths.'),
+});
+
+const describeMount = (m: MountEntry, auth = false): JsonObject => ({
   type: m.type,
   description: m.description,
   options: m.options,
   uuid: m.id,
+  ...(auth ? { accessor: mountAccessor(m) } : {}),
   source: m.source,
   created_time: m.created_time,
 });
@@ -91,140 +78,312 @@ async function sealStatus(core: KeygateCore): Promise<z.infer<typeof sealStatusS
   };
 }
 
-function requireUnsealed(core: KeygateCore): void {
-  if (core.barrier.sealed) throw new SealedError();
-}
+const keyStatus = (core: KeygateCore) => {
+  const status = core.barrier.status();
+  if (status === null) throw new SealedError();
+  return { data: { term: status.term, install_time: new Date(status.installedAt).toISOString(), terms: status.terms } };
+};
+
+const mountKey = (path: string | undefined) => (path ?? '').replace(/\/?$/, '/');
 
 /** The sys routes, in match order. */
-export const sysRoutes: readonly SysRoute[] = [
-  {
+export const sysRoutes: readonly ApiRoute[] = [
+  defineRoute({
     method: 'GET',
     path: '/api/v1/sys/seal-status',
     summary: 'Seal status',
     description: 'Whether Keygate is initialised and sealed. Needs no token and works while sealed.',
+    tag: 'sys',
     auth: 'none',
     sealed: true,
     response: sealStatusSchema,
     handler: async ({ core }) => ({ status: 200, body: await sealStatus(core) }),
-  },
-  {
+  }),
+  defineRoute({
     method: 'POST',
     path: '/api/v1/sys/seal',
     summary: 'Seal',
-    description: 'Forgets every key held in memory. Every secret path answers 503 until unsealed. Root token.',
-    auth: 'root',
+    description: 'Forgets every key held in memory. Every secret path answers 503 until unsealed. Needs update and sudo on sys/seal.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'update',
+    sudo: true,
     sealed: false,
     handler: async ({ core }) => {
       await core.seal();
       core.runtime.logger.warn('sealed through the API');
       return { status: 204 };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: 'POST',
     path: '/api/v1/sys/unseal',
     summary: 'Unseal',
     description:
       'Unseals with the seal key (for the dev seal, the base64 content of the key file). Needs no token: possession of the key is the proof. A wrong key answers 400 ERR_UNSEAL_FAILED.',
+    tag: 'sys',
     auth: 'none',
     sealed: true,
     body: unsealBodySchema,
     response: sealStatusSchema,
     handler: async ({ core, body }) => {
-      const { key } = parseOrThrow(unsealBodySchema, body, 'invalid unseal request');
-      const bytes = fromBase64(key.trim());
+      const bytes = fromBase64(body.key.trim());
       if (bytes === null) throw new ValidationError('key must be base64', [{ field: 'key', reason: 'must be base64' }]);
       await core.unsealWithKey(bytes);
       core.runtime.logger.info('unsealed through the API');
       return { status: 200, body: await sealStatus(core) };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: 'GET',
     path: '/api/v1/sys/key-status',
     summary: 'Keyring status',
-    description: 'The keyring term new writes use and when it was installed. Root token.',
-    auth: 'root',
+    description: 'The keyring term new writes use and when it was installed. Needs read on sys/key-status.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'read',
     sealed: false,
     response: keyStatusSchema,
-    handler: async ({ core }) => {
-      const status = core.barrier.status();
-      if (status === null) throw new SealedError();
-      return { status: 200, body: { data: { term: status.term, install_time: new Date(status.installedAt).toISOString(), terms: status.terms } } };
-    },
-  },
-  {
+    handler: async ({ core }) => ({ status: 200, body: keyStatus(core) }),
+  }),
+  defineRoute({
     method: 'POST',
     path: '/api/v1/sys/rotate',
     summary: 'Rotate the encryption key',
-    description: 'Adds a keyring term: new writes are encrypted under it, older terms still decrypt. Root token.',
-    auth: 'root',
+    description: 'Adds a keyring term: new writes are encrypted under it, older terms still decrypt. Needs update and sudo on sys/rotate.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'update',
+    sudo: true,
     sealed: false,
     response: keyStatusSchema,
     handler: async ({ core }) => {
       const status = await core.barrier.rotate();
       core.runtime.logger.info({ term: status.term }, 'keyring rotated');
-      return { status: 200, body: { data: { term: status.term, install_time: new Date(status.installedAt).toISOString(), terms: status.terms } } };
+      return { status: 200, body: keyStatus(core) };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: 'GET',
     path: '/api/v1/sys/mounts',
     summary: 'List mounts',
-    description: 'Every mount, keyed by path ("" is the default route). Root token.',
-    auth: 'root',
+    description: 'Every secret mount, keyed by path ("" is the default route). Needs read on sys/mounts.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'read',
     sealed: false,
     response: z.object({ data: z.record(z.string(), mountSchema) }),
     handler: async ({ core }) => {
-      requireUnsealed(core);
       const data: JsonObject = {};
       for (const m of core.mounts.list()) data[m.path] = describeMount(m);
       return { status: 200, body: { data } };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: 'GET',
     path: '/api/v1/sys/mounts/{path}',
     summary: 'Read a mount',
-    description: 'One mount. Root token.',
-    auth: 'root',
+    description: 'One mount. Needs read on sys/mounts/<path>.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'read',
     sealed: false,
     response: z.object({ data: mountSchema }),
     handler: async ({ core, params }) => {
-      requireUnsealed(core);
-      const wanted = (params.path ?? '').replace(/\/?$/, '/');
+      const wanted = mountKey(params.path);
       const m = core.mounts.list().find((e) => e.path === wanted);
-      if (m === undefined) throw new GatewayError('ERR_NOT_FOUND', `no mount at "${wanted}"`);
+      if (m === undefined) throw new NotFoundError(`no mount at "${wanted}"`);
       return { status: 200, body: { data: describeMount(m) } };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: 'POST',
     path: '/api/v1/sys/mounts/{path}',
     summary: 'Create a mount',
     description:
-      'Mounts a backend at a path prefix (letters, digits, "_", ".", "-"; up to 8 segments). Mounts may not nest; the default route "" is declared in the config file. Root token.',
-    auth: 'root',
+      'Mounts a backend at a path prefix (letters, digits, "_", ".", "-"; up to 8 segments; not sys, auth, identity or metadata). Mounts may not nest; the default route "" is declared in the config file. Needs update on sys/mounts/<path>.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'update',
     sealed: false,
     body: mountBodySchema,
     handler: async ({ core, body, params }) => {
-      const input = parseOrThrow(mountBodySchema, body, 'invalid mount request');
-      const entry = await core.mounts.create({ path: params.path ?? '', ...input });
+      const entry = await core.mounts.create({ path: params.path ?? '', ...body });
       core.runtime.logger.info({ mount: entry.path, type: entry.type }, 'mount created');
       return { status: 204 };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: 'DELETE',
     path: '/api/v1/sys/mounts/{path}',
     summary: 'Remove a mount',
-    description: 'Unmounts a run-time mount and deletes all of its data. Mounts declared in the config file answer 409. Root token.',
-    auth: 'root',
+    description: 'Unmounts a run-time mount and deletes all of its data. Mounts declared in the config file answer 409. Needs delete on sys/mounts/<path>.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'delete',
     sealed: false,
     handler: async ({ core, params }) => {
       await core.mounts.remove(params.path ?? '');
       core.runtime.logger.warn({ mount: params.path }, 'mount removed and its data deleted');
       return { status: 204 };
     },
-  },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/sys/auth',
+    summary: 'List auth methods',
+    description: 'Every enabled auth method, keyed by path, with its accessor (for templated policies). Needs read on sys/auth.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'read',
+    sealed: false,
+    response: z.object({ data: z.record(z.string(), mountSchema) }),
+    handler: async ({ core }) => {
+      const data: JsonObject = {
+        'token/': { type: 'token', description: 'token based credentials', options: {}, uuid: '', accessor: 'auth_token', source: 'config', created_time: '' },
+      };
+      for (const m of core.authMounts.list()) data[m.path] = describeMount(m, true);
+      return { status: 200, body: { data } };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/sys/auth/{path}',
+    summary: 'Read an auth method',
+    description: 'One auth mount. Needs read and sudo on sys/auth/<path>.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'read',
+    sudo: true,
+    sealed: false,
+    response: z.object({ data: mountSchema }),
+    handler: async ({ core, params }) => {
+      const wanted = mountKey(params.path);
+      const m = core.authMounts.list().find((e) => e.path === wanted);
+      if (m === undefined) throw new NotFoundError(`no auth method at "${wanted}"`);
+      return { status: 200, body: { data: describeMount(m, true) } };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/sys/auth/{path}',
+    summary: 'Enable an auth method',
+    description: 'Mounts an auth method (approle, jwt, kubernetes, aws) at a path. Configure it and its roles under /api/v1/auth/<path>/. Needs update and sudo on sys/auth/<path>.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'update',
+    sudo: true,
+    sealed: false,
+    body: mountBodySchema,
+    handler: async ({ core, body, params }) => {
+      const entry = await core.authMounts.create({ path: params.path ?? '', ...body });
+      core.runtime.logger.info({ mount: entry.path, type: entry.type }, 'auth method enabled');
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api/v1/sys/auth/{path}',
+    summary: 'Disable an auth method',
+    description: 'Revokes every token the method issued, then unmounts it and deletes its roles and configuration. Needs delete and sudo on sys/auth/<path>.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'delete',
+    sudo: true,
+    sealed: false,
+    handler: async ({ core, params }) => {
+      const wanted = mountKey(params.path);
+      const entry = core.authMounts.list().find((e) => e.path === wanted);
+      if (entry === undefined) throw new NotFoundError(`no auth method at "${wanted}"`);
+      const revoked = await core.tokens.revokeByMount(mountAccessor(entry));
+      await core.authMounts.remove(wanted);
+      core.runtime.logger.warn({ mount: wanted, revoked }, 'auth method disabled; its tokens revoked');
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'LIST',
+    path: '/api/v1/sys/policies/acl',
+    summary: 'List ACL policies',
+    description: 'Policy names, sorted (GET with ?list=true, or LIST). Needs list on sys/policies/acl/.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'list',
+    sealed: false,
+    response: z.object({ data: z.object({ keys: z.array(z.string()) }) }),
+    handler: async ({ core }) => ({ status: 200, body: { data: { keys: await core.policies.list() } } }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/sys/policies/acl/{name}',
+    summary: 'Read an ACL policy',
+    description: 'The policy text as written. Needs read and sudo on sys/policies/acl/<name>.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'read',
+    sudo: true,
+    sealed: false,
+    response: z.object({ data: z.object({ name: z.string(), policy: z.string() }) }),
+    handler: async ({ core, params }) => {
+      const name = params.name ?? '';
+      const text = await core.policies.read(name);
+      if (text === null) throw new NotFoundError('no such policy');
+      return { status: 200, body: { data: { name, policy: text } } };
+    },
+  }),
+  ...(['PUT', 'POST'] as const).map((method) =>
+    defineRoute({
+      method,
+      path: '/api/v1/sys/policies/acl/{name}',
+      summary: 'Write an ACL policy',
+      description: 'Creates or replaces a policy (Vault HCL or JSON). The text is parsed first; an error names line, column and problem. `root` cannot be written. Needs update and sudo on sys/policies/acl/<name>.',
+      tag: 'sys',
+      auth: 'token',
+      capability: 'update',
+      sudo: true,
+      sealed: false,
+      body: policyBodySchema,
+      handler: async ({ core, body, params }) => {
+        await core.policies.put(params.name ?? '', body.policy);
+        core.runtime.logger.info({ policy: params.name }, 'policy written');
+        return { status: 204 };
+      },
+    }),
+  ),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api/v1/sys/policies/acl/{name}',
+    summary: 'Delete an ACL policy',
+    description: 'Tokens that name it keep the name but lose its grants. `default` and `root` cannot be deleted. Needs delete and sudo on sys/policies/acl/<name>.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'delete',
+    sudo: true,
+    sealed: false,
+    handler: async ({ core, params }) => {
+      await core.policies.delete(params.name ?? '');
+      core.runtime.logger.info({ policy: params.name }, 'policy deleted');
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/sys/capabilities-self',
+    summary: 'Capabilities of the caller',
+    description: 'The caller\'s capabilities on each given policy path (e.g. "database/postgres", "metadata/app/db", "sys/mounts"). Needs update on sys/capabilities-self (the default policy grants it).',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'update',
+    sealed: false,
+    body: capabilitiesBodySchema,
+    handler: async ({ core, body, principal }) => {
+      const paths = [...(body.path === undefined ? [] : [body.path]), ...(body.paths ?? [])];
+      if (paths.length === 0) throw new ValidationError('give "path" or "paths"', [{ field: 'paths', reason: 'must not be empty' }]);
+      if (principal === null) throw new GatewayError('ERR_INTERNAL', 'no principal');
+      const result = await core.authorizer.capabilities(principal, paths);
+      const data: JsonObject = { ...result };
+      if (paths.length === 1) data.capabilities = result[paths[0] ?? ''] ?? [];
+      return { status: 200, body: { data } };
+    },
+  }),
 ];
