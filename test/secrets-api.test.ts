@@ -229,6 +229,10 @@ describe('help and the API reference', () => {
     const validation = await new Validator().validate(doc.body);
     expect(validation.errors ?? []).toEqual([]);
     expect(validation.valid).toBe(true);
+    const ids = Object.values(doc.body.paths as Record<string, Record<string, { operationId: string }>>).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.body.paths['/api/v1/auth/{mount}/login'].post.security).toEqual([]);
+    expect(doc.body.paths['/api/v1/sys/policies/acl/{name}'].put).toBeDefined();
     // Every templated path parameter is declared.
     for (const [path, ops] of Object.entries(doc.body.paths as Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>)) {
       const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
