@@ -23,3 +23,4 @@ export type {
 } from './types.js';
 export { createKeyedMutex } from './keyed-mutex.js';
 export type { KeyedMutex } from './keyed-mutex.js';
+export { decodeJson, encodeJson, loadJson, saveJson } from './stored-json.js';

@@ -10,7 +10,7 @@ import { parseDuration } from '../../core/index.js';
 import { metaKey } from './layout.js';
 import type { KvOptions } from './options.js';
 import { rotationConfigSchema } from './rotation-config.js';
-import { decodeJson, encodeJson } from './stored-json.js';
+import { decodeJson, encodeJson } from '../framework/stored-json.js';
 
 const versionInfoSchema = z.object({
   created_time: z.string(),

@@ -22,7 +22,7 @@ import {
 import type { KvMetadata, VersionInfo } from './metadata.js';
 import { checkWriteConditions } from './preconditions.js';
 import type { WriteConditions } from './preconditions.js';
-import { decodeJson, encodeJson } from './stored-json.js';
+import { decodeJson, encodeJson } from '../framework/stored-json.js';
 import { pruneVersions, versionState } from './versions.js';
 
 /** What a successful write reports. */

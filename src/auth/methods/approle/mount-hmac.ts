@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { GatewayError, fromBase64, toBase64, toHex, utf8 } from '../../../core/index.js';
 import type { Runtime, Storage } from '../../../core/index.js';
-import { loadJson, saveJson } from '../stored-json.js';
+import { loadJson, saveJson } from '../../../native-engines/framework/stored-json.js';
 import { HMAC_KEY_KEY } from './layout.js';
 
 /** What is hashed: a domain tag keeps the role-id and secret-id indexes apart. */

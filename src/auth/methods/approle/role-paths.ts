@@ -7,7 +7,7 @@ import { noBody, noQuery } from '../../../native-engines/framework/index.js';
 import { listPage, listQuery, listResponse } from '../list-page.js';
 import { roleNameOrNull, roleNameParam } from '../role-param.js';
 import { tokenFieldsView, tokenFieldsViewShape, ttlProblem } from '../stored-token-fields.js';
-import { saveJson } from '../stored-json.js';
+import { saveJson } from '../../../native-engines/framework/stored-json.js';
 import { approle, roleLock } from './context.js';
 import type { ApproleContext } from './context.js';
 import { ROLE_FOLDER, roleKey } from './layout.js';

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { GatewayError, NotFoundError } from '../../../core/index.js';
 import { deleteFolder } from '../list-page.js';
-import { loadJson, saveJson } from '../stored-json.js';
+import { loadJson, saveJson } from '../../../native-engines/framework/stored-json.js';
 import type { ApprolePathContext } from './context.js';
 import { ROLE_ID_LOCK } from './context.js';
 import { accessorFolder, roleIdKey, roleKey } from './layout.js';

@@ -6,7 +6,7 @@
  */
 
 import { MAX_LIST_LIMIT, constantTimeEqual, utf8 } from '../../../core/index.js';
-import { loadJson, saveJson } from '../stored-json.js';
+import { loadJson, saveJson } from '../../../native-engines/framework/stored-json.js';
 import type { ApprolePathContext } from './context.js';
 import { secretIdLock } from './context.js';
 import { accessorKey, secretIdFolder, secretIdKey } from './layout.js';

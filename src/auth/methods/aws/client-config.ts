@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { noBody, noQuery } from '../../../native-engines/framework/index.js';
 import { NotFoundError } from '../../../core/index.js';
 import { parseEndpointUrl } from '../endpoint-url.js';
-import { loadJson, saveJson } from '../stored-json.js';
+import { loadJson, saveJson } from '../../../native-engines/framework/stored-json.js';
 import { stringListSchema } from '../string-list.js';
 import { aws } from './context.js';
 import type { AwsPathContext } from './context.js';

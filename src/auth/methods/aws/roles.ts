@@ -6,7 +6,7 @@ import type { JsonObject } from '../../../core/index.js';
 import { noBody, noQuery } from '../../../native-engines/framework/index.js';
 import { listPage, listQuery, listResponse } from '../list-page.js';
 import { roleNameOrNull, roleNameParam } from '../role-param.js';
-import { loadJson, saveJson } from '../stored-json.js';
+import { loadJson, saveJson } from '../../../native-engines/framework/stored-json.js';
 import { storedTokenFieldsShape, tokenFieldsView, tokenFieldsViewShape, ttlProblem } from '../stored-token-fields.js';
 import { stringListSchema } from '../string-list.js';
 import { tokenFieldsShape } from '../token-fields.js';

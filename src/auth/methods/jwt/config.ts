@@ -9,7 +9,7 @@ import type { Storage } from '../../../core/index.js';
 import { endpointUrlSchema, parseEndpointUrl } from '../endpoint-url.js';
 import { caBundleSchema, publicKeyPemSchema } from '../pem.js';
 import { ASYMMETRIC_ALGORITHMS, DEFAULT_ALGORITHMS, algorithmListSchema } from '../signed-jwt/index.js';
-import { loadJson, saveJson } from '../stored-json.js';
+import { loadJson, saveJson } from '../../../native-engines/framework/stored-json.js';
 
 /** Storage key of the configuration. */
 export const CONFIG_KEY = 'config';

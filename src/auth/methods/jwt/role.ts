@@ -11,7 +11,7 @@ import { roleKey } from '../role-paths.js';
 import { stringListSchema } from '../string-list.js';
 import { storedTokenFieldsShape, tokenFieldsView, tokenFieldsViewShape, ttlProblem } from '../stored-token-fields.js';
 import { tokenFieldsShape } from '../token-fields.js';
-import { loadJson, saveJson } from '../stored-json.js';
+import { loadJson, saveJson } from '../../../native-engines/framework/stored-json.js';
 
 /** Most entries in bound_claims or claim_mappings. */
 export const MAX_CLAIM_ENTRIES = 32;

@@ -10,7 +10,7 @@ import { roleKey } from '../role-paths.js';
 import { stringListSchema } from '../string-list.js';
 import { storedTokenFieldsShape, tokenFieldsView, tokenFieldsViewShape, ttlProblem } from '../stored-token-fields.js';
 import { tokenFieldsShape } from '../token-fields.js';
-import { loadJson, saveJson } from '../stored-json.js';
+import { loadJson, saveJson } from '../../../native-engines/framework/stored-json.js';
 
 /** Most names or namespaces per role. */
 export const MAX_BINDINGS = 64;
