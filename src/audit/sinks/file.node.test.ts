@@ -1,0 +1,225 @@
+import { appendFileSync, chmodSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isGatewayError } from '../../core/index.js';
+import { SinkError } from './common.js';
+import { createFileSink, rotationStamp } from './file.node.js';
+import { captureLogger, makeRecord, tempDir } from './test-receivers.node.js';
+
+const ctx = { name: 'file1', required: true };
+const never = () => new AbortController().signal;
+
+/** FileHandle's prototype, to count or stall fsyncs: the property under test is how many happen. */
+async function fileHandleProto(dir: string): Promise<FileHandle> {
+  const h = await open(join(dir, 'probe'), 'w');
+  const proto: FileHandle = Object.getPrototypeOf(h);
+  await h.close();
+  return proto;
+}
+
+const linesOf = (path: string) => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+
+describe('file sink', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let now: number;
+  const runtime = () => ({ now: () => now, logger: captureLogger(), fetch: globalThis.fetch });
+
+  beforeEach(() => {
+    tmp = tempDir('file-sink');
+    now = Date.UTC(2026, 10, 23, 1, 2, 3);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    tmp.remove();
+  });
+
+  it('writes 200 concurrent records in order with fsync always, with far fewer fsyncs than records', async () => {
+    const proto = await fileHandleProto(tmp.dir);
+    const sync = vi.spyOn(proto, 'sync');
+    const path = join(tmp.dir, 'audit.log');
+    const sink = await createFileSink({ path, fsync: 'always' }, ctx, { runtime: runtime() });
+    const records = Array.from({ length: 200 }, (_, i) => makeRecord(i + 1));
+    const syncsAtResolve: number[] = [];
+    await Promise.all(
+      records.map((r) =>
+        sink.write(r, never()).then(() => {
+          // Resolved only after its own line is on disk and fsynced.
+          expect(linesOf(path)).toContain(r.line);
+          syncsAtResolve.push(sync.mock.calls.length);
+        }),
+      ),
+    );
+    expect(linesOf(path)).toEqual(records.map((r) => r.line));
+    expect(Math.min(...syncsAtResolve)).toBeGreaterThan(0);
+    expect(sync.mock.calls.length).toBeLessThanOrEqual(5);
+    expect(sink.counters()).toEqual({ written: 200, failed: 0, spooled: 0, dropped: 0 });
+    await sink.close();
+  });
+
+  it('creates the file with mode 0600, and tightens an existing looser file', async () => {
+    const path = join(tmp.dir, 'audit.log');
+    const sink = await createFileSink({ path }, ctx, { runtime: runtime() });
+    await sink.write(makeRecord(1), never());
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    await sink.close();
+
+    const loose = join(tmp.dir, 'loose.log');
+    writeFileSync(loose, '');
+    chmodSync(loose, 0o644);
+    const again = await createFileSink({ path: loose, mode: '0640' }, ctx, { runtime: runtime() });
+    expect(statSync(loose).mode & 0o777).toBe(0o640);
+    await again.close();
+  });
+
+  it('rotates by size without splitting a line, keeps every line exactly once, and honours rotate_keep', async () => {
+    const path = join(tmp.dir, 'audit.log');
+    const records = Array.from({ length: 60 }, (_, i) => makeRecord(i + 1));
+    const lineBytes = Buffer.byteLength(`${records[0]?.line ?? ''}\n`);
+    const sink = await createFileSink({ path, rotate_max_bytes: lineBytes * 7 + 10, rotate_keep: 0 }, ctx, { runtime: runtime() });
+    // Half concurrently (one round crosses several rotations), half one by one.
+    await Promise.all(records.slice(0, 30).map((r) => sink.write(r, never())));
+    for (const r of records.slice(30)) await sink.write(r, never());
+    await sink.close();
+
+    const rotated = readdirSync(tmp.dir).filter((n) => n.startsWith('audit.log.')).sort(byRotation);
+    expect(rotated.length).toBeGreaterThanOrEqual(8);
+    const files = [...rotated.map((n) => join(tmp.dir, n)), path];
+    const all: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(lineBytes * 7 + 10);
+      expect(statSync(f).mode & 0o777).toBe(0o600);
+      all.push(...linesOf(f));
+    }
+    expect(all).toEqual(records.map((r) => r.line));
+    // Same second: names are unique through a -N suffix.
+    expect(rotated[0]).toBe(`audit.log.${rotationStamp(now)}`);
+    expect(rotated[1]).toBe(`audit.log.${rotationStamp(now)}-1`);
+
+    const keepDir = tempDir('file-keep');
+    try {
+      const kept = join(keepDir.dir, 'audit.log');
+      const keeper = await createFileSink({ path: kept, rotate_max_bytes: lineBytes * 5, rotate_keep: 2 }, ctx, { runtime: runtime() });
+      for (const r of records.slice(0, 40)) await keeper.write(r, never());
+      await keeper.close();
+      const left = readdirSync(keepDir.dir).filter((n) => n.startsWith('audit.log.')).sort(byRotation);
+      expect(left).toHaveLength(2);
+      const survived = [...left.map((n) => join(keepDir.dir, n)), kept].flatMap(linesOf);
+      // The newest lines survive, contiguous and in order: only whole old files were deleted.
+      expect(survived).toEqual(records.slice(40 - survived.length, 40).map((r) => r.line));
+    } finally {
+      keepDir.remove();
+    }
+  });
+
+  it('rotates a file once it is older than rotate_interval, at the next write', async () => {
+    const path = join(tmp.dir, 'audit.log');
+    const sink = await createFileSink({ path, rotate_interval: '1h', rotate_max_bytes: 0 }, ctx, { runtime: runtime() });
+    await sink.write(makeRecord(1), never());
+    now += 30 * 60_000;
+    await sink.write(makeRecord(2), never());
+    expect(readdirSync(tmp.dir).filter((n) => n.startsWith('audit.log.'))).toEqual([]);
+    now += 31 * 60_000;
+    const stamp = rotationStamp(now);
+    await sink.write(makeRecord(3), never());
+    await sink.close();
+    expect(linesOf(`${path}.${stamp}`)).toEqual([makeRecord(1).line, makeRecord(2).line]);
+    expect(linesOf(path)).toEqual([makeRecord(3).line]);
+  });
+
+  it('reopens the path after the file was moved away (logrotate, then SIGHUP)', async () => {
+    const path = join(tmp.dir, 'audit.log');
+    const sink = await createFileSink({ path }, ctx, { runtime: runtime() });
+    await sink.write(makeRecord(1), never());
+    renameSync(path, `${path}.moved`);
+    await sink.write(makeRecord(2), never());
+    await sink.reopen?.();
+    await sink.write(makeRecord(3), never());
+    await sink.close();
+    expect(linesOf(`${path}.moved`)).toEqual([makeRecord(1).line, makeRecord(2).line]);
+    expect(linesOf(path)).toEqual([makeRecord(3).line]);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('rejects a record still queued behind a slow write when its deadline passes; the write in flight completes', async () => {
+    const proto = await fileHandleProto(tmp.dir);
+    const path = join(tmp.dir, 'audit.log');
+    const sink = await createFileSink({ path }, ctx, { runtime: runtime() });
+    // Stall the first fsync: a slow disk cannot be produced otherwise.
+    let release: () => void = () => undefined;
+    const original = proto.sync;
+    let stalled = false;
+    vi.spyOn(proto, 'sync').mockImplementation(async function (this: FileHandle) {
+      if (!stalled) {
+        stalled = true;
+        await new Promise<void>((r) => {
+          release = r;
+        });
+      }
+      return original.call(this);
+    });
+    const first = sink.write(makeRecord(1), never());
+    await vi.waitFor(() => expect(stalled).toBe(true));
+    const deadline = new AbortController();
+    const second = sink.write(makeRecord(2), deadline.signal);
+    const third = sink.write(makeRecord(3), never());
+    deadline.abort(new SinkError('aborted', 'deadline'));
+    await expect(second).rejects.toMatchObject({ kind: 'aborted' });
+    release();
+    await first;
+    await third;
+    await sink.close();
+    expect(linesOf(path)).toEqual([makeRecord(1).line, makeRecord(3).line]);
+    expect(sink.counters()).toMatchObject({ written: 2, failed: 1 });
+  });
+
+  it('fsyncs on a timer with fsync "interval" and not at all with "never"', async () => {
+    const proto = await fileHandleProto(tmp.dir);
+    const sync = vi.spyOn(proto, 'sync');
+    const path = join(tmp.dir, 'audit.log');
+    const never1 = await createFileSink({ path, fsync: 'never' }, ctx, { runtime: runtime() });
+    for (let i = 1; i <= 20; i++) await never1.write(makeRecord(i), never());
+    await never1.close();
+    expect(sync).not.toHaveBeenCalled();
+
+    const interval = await createFileSink({ path: join(tmp.dir, 'b.log'), fsync: 'interval', fsync_interval: '20ms' }, ctx, { runtime: runtime() });
+    for (let i = 1; i <= 20; i++) await interval.write(makeRecord(i), never());
+    expect(sync.mock.calls.length).toBeLessThan(20);
+    await vi.waitFor(() => expect(sync).toHaveBeenCalled(), { timeout: 2000 });
+    await interval.close();
+  });
+
+  it('ends a line torn by a crash before appending, so the next record stands on its own line', async () => {
+    const path = join(tmp.dir, 'audit.log');
+    appendFileSync(path, `${makeRecord(1).line}\n{"type":"requ`);
+    const sink = await createFileSink({ path }, ctx, { runtime: runtime() });
+    await sink.write(makeRecord(2), never());
+    await sink.close();
+    expect(linesOf(path)).toEqual([makeRecord(1).line, '{"type":"requ', makeRecord(2).line]);
+  });
+
+  it('refuses bad options naming each field, and writes after close', async () => {
+    const err: unknown = await createFileSink({ path: '', mode: 0o666, fsync: 'sometimes', rotate_keep: -1, colour: 'red' }, ctx, { runtime: runtime() }).catch((e: unknown) => e);
+    expect(isGatewayError(err, 'ERR_VALIDATION')).toBe(true);
+    const fields = isGatewayError(err) ? (err.details ?? []).map((d) => d.field).sort() : [];
+    expect(fields).toEqual(['options.colour', 'options.fsync', 'options.mode', 'options.path', 'options.rotate_keep']);
+
+    const sink = await createFileSink({ path: join(tmp.dir, 'a.log') }, ctx, { runtime: runtime() });
+    await sink.close();
+    await expect(sink.write(makeRecord(1), never())).rejects.toMatchObject({ kind: 'closed' });
+    await expect(createFileSink({ path: join(tmp.dir, 'missing-dir', 'a.log') }, ctx, { runtime: runtime() })).rejects.toMatchObject({ kind: 'io' });
+  });
+});
+
+function byRotation(a: string, b: string): number {
+  const key = (n: string) => {
+    const m = /\.([0-9]{8}T[0-9]{6}Z)(?:-([0-9]+))?$/.exec(n);
+    return [m?.[1] ?? '', Number(m?.[2] ?? 0)] as const;
+  };
+  const [sa, na] = key(a);
+  const [sb, nb] = key(b);
+  return sa === sb ? na - nb : sa < sb ? -1 : 1;
+}

@@ -1,0 +1,369 @@
+/**
+ * The file sink (`type: 'file'`): one record per line, `record.line` byte for byte, so
+ * `keygate audit verify` can recompute the chain from the file.
+ *
+ * One writer loop owns the file. While a write (and its fsync) is in flight, new records
+ * queue; the next round writes all of them with one `write` and one `fsync`, so N concurrent
+ * requests cost about one fsync, not N (PERFORMANCE.md). Each `write()` resolves only after
+ * its own record is written, and fsynced when `fsync: 'always'`.
+ *
+ * Rotation (by size, by age) happens between lines, never inside one: the file is renamed to
+ * `<path>.<UTC timestamp>` (`audit.log.20261123T010203Z`, a `-N` suffix when one already
+ * exists), a new file is opened with `mode`, and rotated files beyond `rotate_keep` are
+ * deleted, oldest first. `reopen()` closes and reopens the path (SIGHUP after logrotate).
+ */
+
+import { open, readdir, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { parseOrThrow } from '../../core/index.js';
+import type { AuditSink, SinkContext } from '../types.js';
+import { MiB, SinkError, abortError, createCounters, durationMs, errorKind, unrefTimer, waiter } from './common.js';
+import type { Waiter } from './common.js';
+import { syncDir, systemCode, writeAll } from './node-io.node.js';
+import type { SinkDeps } from './types.js';
+
+const fileMode = z
+  .union([z.int().min(0).max(0o777), z.string().regex(/^(?:0o?)?[0-7]{3}$/)])
+  .transform((value, ctx) => {
+    const mode = typeof value === 'number' ? value : Number.parseInt(value.replace(/^0o?/, ''), 8);
+    if ((mode & 0o200) === 0 || (mode & 0o002) !== 0) {
+      ctx.addIssue({ code: 'custom', message: 'must let the owner write and others not write (e.g. 0600 or 0640)' });
+      return z.NEVER;
+    }
+    return mode;
+  });
+
+/** Options of a `file` device. */
+export const fileSinkOptionsSchema = z.strictObject({
+  path: z.string().min(1).max(4096).describe('The audit log file; created if missing (its directory must exist).'),
+  mode: fileMode.default(0o600).describe('Permissions of the file (and of every new file after rotation): a number or an octal string such as "0600".'),
+  fsync: z.enum(['always', 'interval', 'never']).default('always').describe('When written lines are forced to disk: before each write() resolves, every fsync_interval, or when the OS decides.'),
+  fsync_interval: durationMs(1).default(1000).describe('With fsync "interval": how often.'),
+  rotate_max_bytes: z.int().min(0).max(2 ** 48).default(100 * MiB).describe('Rotate before the file would pass this size; 0 turns size rotation off.'),
+  rotate_interval: durationMs(0).default(0).describe('Rotate a non-empty file once it is this old (checked at each write); 0 turns it off.'),
+  rotate_keep: z.int().min(0).max(100_000).default(10).describe('Rotated files kept (oldest deleted first); 0 keeps all.'),
+});
+
+/** Validated `file` options (durations in ms). */
+export type FileSinkOptions = z.output<typeof fileSinkOptionsSchema>;
+
+/** Most bytes one write round gathers; a busier queue is written in several rounds. */
+const MAX_ROUND_BYTES = 8 * MiB;
+
+interface Item {
+  bytes: Buffer;
+  w: Waiter;
+  taken: boolean;
+  onAbort: () => void;
+}
+
+/** `20261123T010203Z` for a time in ms. */
+export function rotationStamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+}
+
+/**
+ * Creates a file sink and opens its file (so a bad path fails at start, not at the first
+ * request). Throws `ValidationError` for bad options, `SinkError` (`io`) when the file
+ * cannot be opened.
+ */
+export async function createFileSink(options: unknown, ctx: SinkContext, deps: SinkDeps): Promise<AuditSink> {
+  const opts = parseOrThrow(fileSinkOptionsSchema, options, 'invalid file audit device options', ['options']);
+  const { runtime } = deps;
+  const log = runtime.logger;
+  const { c: counters, snapshot } = createCounters();
+  const path = opts.path;
+  const rotatedName = new RegExp(`^${escapeRegExp(basename(path))}\\.([0-9]{8}T[0-9]{6}Z)(?:-([0-9]{1,9}))?$`);
+
+  let fh: FileHandle | null = null;
+  let size = 0;
+  let openedAt = 0;
+  let dirty = false;
+  let queue: Item[] = [];
+  let running = false;
+  let idle: Promise<void> = Promise.resolve();
+  let markIdle: () => void = () => undefined;
+  let closed = false;
+  let syncDue = false;
+  const reopenWaiters: { resolve(): void; reject(err: unknown): void }[] = [];
+
+  const openFile = async (): Promise<void> => {
+    const handle = await open(path, 'a+', opts.mode);
+    try {
+      await handle.chmod(opts.mode);
+      const current = (await handle.stat()).size;
+      if (current > 0) {
+        // A line torn by a crash is ended here, so the next record starts on its own line.
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, current - 1);
+        if (last[0] !== 0x0a) await writeAll(handle, Buffer.from('\n'));
+      }
+      size = (await handle.stat()).size;
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
+    fh = handle;
+    openedAt = runtime.now();
+  };
+
+  const closeFile = async (): Promise<void> => {
+    const handle = fh;
+    fh = null;
+    if (handle === null) return;
+    try {
+      if (dirty && opts.fsync !== 'never') await handle.sync();
+      dirty = false;
+    } finally {
+      await handle.close();
+    }
+  };
+
+  /** Rotated files, oldest first (by stamp, then suffix). */
+  const listRotated = async (): Promise<{ name: string; stamp: string; n: number }[]> => {
+    const rotated: { name: string; stamp: string; n: number }[] = [];
+    for (const name of await readdir(dirname(path))) {
+      const m = rotatedName.exec(name);
+      if (m?.[1] !== undefined) rotated.push({ name, stamp: m[1], n: Number(m[2] ?? 0) });
+    }
+    return rotated.sort((a, b) => (a.stamp === b.stamp ? a.n - b.n : a.stamp < b.stamp ? -1 : 1));
+  };
+
+  /** `<path>.<stamp>`, or `<path>.<stamp>-N` past the highest N of that second, so names sort in rotation order. */
+  const uniqueRotatedPath = async (): Promise<string> => {
+    const stamp = rotationStamp(runtime.now());
+    const same = (await listRotated()).filter((r) => r.stamp === stamp);
+    const last = same.at(-1);
+    return last === undefined ? `${path}.${stamp}` : `${path}.${stamp}-${last.n + 1}`;
+  };
+
+  const prune = async (): Promise<void> => {
+    if (opts.rotate_keep === 0) return;
+    const dir = dirname(path);
+    const rotated = await listRotated();
+    for (const old of rotated.slice(0, Math.max(0, rotated.length - opts.rotate_keep))) {
+      await unlink(join(dir, old.name)).catch((err: unknown) => {
+        if (systemCode(err) !== 'ENOENT') throw err;
+      });
+    }
+  };
+
+  const rotate = async (): Promise<void> => {
+    await closeFile();
+    const target = await uniqueRotatedPath();
+    try {
+      await rename(path, target);
+    } catch (err) {
+      // Moved away by someone else already: just start a new file.
+      if (systemCode(err) !== 'ENOENT') throw err;
+    }
+    await openFile();
+    if (opts.fsync !== 'never') await syncDir(dirname(path));
+    log.info({ device: ctx.name, type: 'file' }, 'audit file rotated');
+    await prune();
+  };
+
+  const due = (next: number): boolean => {
+    if (size === 0) return false;
+    if (opts.rotate_max_bytes > 0 && size + next > opts.rotate_max_bytes) return true;
+    return opts.rotate_interval > 0 && runtime.now() - openedAt >= opts.rotate_interval;
+  };
+
+  /** Writes one round: rotation only between lines; never throws. */
+  const writeRound = async (batch: Item[]): Promise<void> => {
+    let done = 0;
+    try {
+      if (fh === null) await openFile();
+      while (done < batch.length) {
+        const first = batch[done];
+        if (first === undefined) break;
+        if (due(first.bytes.length)) await rotate();
+        const handle = fh;
+        if (handle === null) throw new SinkError('io', 'the audit file is not open');
+        const chunk: Buffer[] = [];
+        let chunkBytes = 0;
+        for (let i = done; i < batch.length; i++) {
+          const next = batch[i];
+          if (next === undefined) break;
+          const fits = opts.rotate_max_bytes === 0 || size + chunkBytes + next.bytes.length <= opts.rotate_max_bytes;
+          if (chunk.length > 0 && !fits) break;
+          chunk.push(next.bytes);
+          chunkBytes += next.bytes.length;
+        }
+        const before = size;
+        try {
+          await writeAll(handle, Buffer.concat(chunk, chunkBytes));
+        } catch (err) {
+          // Never leave half a line for the next record to be glued onto.
+          await handle.truncate(before).catch(() => undefined);
+          throw err;
+        }
+        size += chunkBytes;
+        dirty = true;
+        if (opts.fsync === 'always') {
+          await handle.sync();
+          dirty = false;
+        }
+        counters.written += chunk.length;
+        for (let i = 0; i < chunk.length; i++) batch[done + i]?.w.resolve();
+        done += chunk.length;
+      }
+    } catch (err) {
+      const failed = batch.slice(done);
+      counters.failed += failed.length;
+      log.error({ device: ctx.name, type: 'file', records: failed.length, err: errorKind(err) }, 'audit file write failed');
+      // After a failed write or fsync the handle's state is unknown: start again from the path.
+      await closeFile().catch(() => undefined);
+      const failure = new SinkError('io', `the audit file could not be written (${errorKind(err)})`, { cause: err });
+      for (const item of failed) item.w.reject(failure);
+    }
+  };
+
+  const takeRound = (): Item[] => {
+    const batch: Item[] = [];
+    let bytes = 0;
+    while (queue.length > 0) {
+      const next = queue[0];
+      if (next === undefined || (batch.length > 0 && bytes + next.bytes.length > MAX_ROUND_BYTES)) break;
+      queue.shift();
+      // Handed to write(2): the record completes even if its deadline passes now.
+      next.taken = true;
+      next.w.signal.removeEventListener('abort', next.onAbort);
+      bytes += next.bytes.length;
+      batch.push(next);
+    }
+    return batch;
+  };
+
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      if (reopenWaiters.length > 0) {
+        const waiters = reopenWaiters.splice(0);
+        try {
+          await closeFile();
+          await openFile();
+          for (const w of waiters) w.resolve();
+        } catch (err) {
+          log.error({ device: ctx.name, type: 'file', err: errorKind(err) }, 'audit file could not be reopened');
+          for (const w of waiters) w.reject(new SinkError('io', `the audit file could not be reopened (${errorKind(err)})`, { cause: err }));
+        }
+        continue;
+      }
+      if (queue.length > 0) {
+        await writeRound(takeRound());
+        continue;
+      }
+      if (syncDue) {
+        syncDue = false;
+        const handle = fh;
+        if (dirty && handle !== null) {
+          dirty = false;
+          await handle.sync().catch((err: unknown) => {
+            log.error({ device: ctx.name, type: 'file', err: errorKind(err) }, 'audit file fsync failed');
+          });
+        }
+        continue;
+      }
+      return;
+    }
+  };
+
+  const kick = (): void => {
+    if (running) return;
+    running = true;
+    idle = new Promise<void>((resolve) => {
+      markIdle = resolve;
+    });
+    void loop().finally(() => {
+      running = false;
+      markIdle();
+      if (queue.length > 0 || reopenWaiters.length > 0 || syncDue) kick();
+    });
+  };
+
+  try {
+    await openFile();
+  } catch (err) {
+    throw new SinkError('io', `the audit file could not be opened (${errorKind(err)})`, { cause: err });
+  }
+
+  const timer = opts.fsync === 'interval' ? setInterval(() => {
+    if (!dirty) return;
+    syncDue = true;
+    kick();
+  }, opts.fsync_interval) : undefined;
+  unrefTimer(timer);
+
+  return {
+    type: 'file',
+
+    write(record, signal) {
+      if (closed) {
+        counters.failed++;
+        return Promise.reject(new SinkError('closed', 'the audit file sink is closed'));
+      }
+      if (signal.aborted) {
+        counters.failed++;
+        return Promise.reject(abortError(signal));
+      }
+      const { promise, waiter: w } = waiter(signal);
+      const item: Item = {
+        bytes: Buffer.from(`${record.line}\n`, 'utf8'),
+        w,
+        taken: false,
+        onAbort: () => {
+          if (item.taken) return;
+          const at = queue.indexOf(item);
+          if (at >= 0) queue.splice(at, 1);
+          counters.failed++;
+          w.reject(abortError(signal));
+        },
+      };
+      signal.addEventListener('abort', item.onAbort, { once: true });
+      queue.push(item);
+      kick();
+      return promise;
+    },
+
+    counters: snapshot,
+
+    reopen() {
+      if (closed) return Promise.reject(new SinkError('closed', 'the audit file sink is closed'));
+      return new Promise<void>((resolve, reject) => {
+        reopenWaiters.push({ resolve, reject });
+        kick();
+      });
+    },
+
+    async close(signal) {
+      if (closed) return;
+      closed = true;
+      if (timer !== undefined) clearInterval(timer);
+      if (signal !== undefined && running) {
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) resolve();
+          signal.addEventListener('abort', () => resolve(), { once: true });
+          void idle.then(resolve);
+        });
+        // Out of time: what is still queued is not written; the round in flight completes.
+        const left = queue;
+        queue = [];
+        for (const item of left) {
+          item.w.signal.removeEventListener('abort', item.onAbort);
+          counters.failed++;
+          item.w.reject(new SinkError('closed', 'the audit file sink closed before the record was written'));
+        }
+      }
+      while (running) await idle;
+      await closeFile().catch((err: unknown) => {
+        log.error({ device: ctx.name, type: 'file', err: errorKind(err) }, 'audit file could not be closed cleanly');
+      });
+    },
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
