@@ -98,5 +98,6 @@ export default tseslint.config(
   // Auth methods declare their role and config paths with the engine framework (docs/decisions/0007).
   ...layer('auth', ['gateway', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli'], ['native-engines/framework']),
   ...layer('policy', ['gateway', 'auth', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),
+  ...layer('audit', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'cli']),
   ...layer('native-engines', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'leases', 'storage', 'audit', 'cli']),
 );

@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   ERR_INTERNAL: { status: 500, expose: false },
   ERR_DECRYPTION_FAILED: { status: 500, expose: false },
   ERR_SEALED: { status: 503, expose: true },
+  ERR_AUDIT_UNAVAILABLE: { status: 503, expose: true },
   ERR_NOT_INITIALIZED: { status: 503, expose: true },
   ERR_STORAGE_UNAVAILABLE: { status: 503, expose: false },
 } as const satisfies Record<string, { status: number; expose: boolean }>;

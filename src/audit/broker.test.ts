@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { createWebRuntime, isGatewayError } from '../core/index.js';
+import { createMemoryStorage } from '../storage/index.js';
+import { createAuditBroker } from './broker.js';
+import type { AuditDeviceConfig } from './broker.js';
+import { createMemorySink } from './memory-sink.js';
+import type { MemorySink } from './memory-sink.js';
+import type { AuditEvent } from './record.js';
+import { verifyAuditLines } from './verify.js';
+
+const device = (name: string, extra: Partial<AuditDeviceConfig> = {}): AuditDeviceConfig => ({
+  name,
+  type: 'memory',
+  description: '',
+  required: true,
+  log_raw: false,
+  deadline: '500ms',
+  checkpoint_every: 1000,
+  checkpoint_interval: '1m',
+  options: {},
+  ...extra,
+});
+
+const event = (requestId: string, type: 'request' | 'response' = 'request'): AuditEvent => ({
+  type,
+  time: Date.now(),
+  requestId,
+  operation: 'read',
+  path: 'a/b',
+  mount: { path: '', type: 'kv' },
+  clientAddress: '127.0.0.1',
+  principal: null,
+  requestData: { secret: 'value' },
+  params: {},
+});
+
+const setup = async (devices: AuditDeviceConfig[], storage = createMemoryStorage()) => {
+  const sinks = new Map<string, MemorySink>();
+  const broker = createAuditBroker({
+    storage,
+    runtime: createWebRuntime(),
+    sinks: {
+      memory: async (_o, ctx) => {
+        const sink = sinks.get(ctx.name) ?? createMemorySink();
+        sinks.set(ctx.name, sink);
+        return sink;
+      },
+    },
+  });
+  await broker.load(devices);
+  return { broker, sinks, storage };
+};
+
+describe('audit broker', () => {
+  it('lets requests through when no device is configured', async () => {
+    const { broker } = await setup([]);
+    await expect(broker.logRequest(event('r1'))).resolves.toBeUndefined();
+  });
+
+  it('after a failed write starts a new signed segment linked to the last acknowledged record, and verifies clean', async () => {
+    const { broker, sinks } = await setup([device('main')]);
+    const sink = sinks.get('main');
+    if (sink === undefined) throw new Error('no sink');
+    await broker.logRequest(event('r1'));
+    sink.mode = 'fail';
+    const err = await broker.logRequest(event('r2')).catch((e: unknown) => e);
+    expect(isGatewayError(err, 'ERR_AUDIT_UNAVAILABLE')).toBe(true);
+    sink.mode = 'ok';
+    await broker.logRequest(event('r3'));
+    const records = sink.lines.map((l) => JSON.parse(l) as { type: string; reason?: string; request_id?: string });
+    expect(records.map((r) => r.type)).toEqual(['segment-start', 'request', 'segment-start', 'request']);
+    expect(records[2]?.reason).toBe('write-failure');
+    const publicKey = broker.list()[0]?.public_key;
+    const report = await verifyAuditLines(sink.lines, { subtle: crypto.subtle, ...(publicKey === undefined ? {} : { publicKey }) });
+    expect(report.problems).toEqual([]);
+  });
+
+  it('links a restart to the previous process’s last checkpoint', async () => {
+    const storage = createMemoryStorage();
+    const first = await setup([device('main', { checkpoint_every: 2 })], storage);
+    await first.broker.logRequest(event('a'));
+    await first.broker.logRequest(event('b'));
+    await first.broker.unload();
+    const second = await setup([device('main')], storage);
+    const lines = [...(first.sinks.get('main')?.lines ?? []), ...(second.sinks.get('main')?.lines ?? [])];
+    const last = JSON.parse(lines[lines.length - 1] ?? '{}') as { type: string; previous: { seq: number } | null };
+    expect(last.type).toBe('segment-start');
+    expect(last.previous?.seq).toBeGreaterThan(0);
+    expect((await verifyAuditLines(lines, { subtle: crypto.subtle })).ok).toBe(true);
+  });
+
+  it('closes a request’s pair on failure, or writes a lone response record', async () => {
+    const { broker, sinks } = await setup([device('main')]);
+    await broker.logRequest(event('r1'));
+    await broker.logFailure('r1', { ...event('r1'), status: 404, error: 'ERR_NOT_FOUND' });
+    await broker.logFailure('r2', { ...event('r2'), requestData: {}, status: 401, error: 'ERR_UNAUTHENTICATED' });
+    const records = (sinks.get('main')?.lines ?? []).map((l) => JSON.parse(l) as { type: string; request_id?: string; error?: { code: string }; request?: { data: Record<string, string> } });
+    const r1 = records.filter((r) => r.request_id === 'r1');
+    expect(r1.map((r) => r.type)).toEqual(['request', 'response']);
+    expect(r1[1]?.error?.code).toBe('ERR_NOT_FOUND');
+    expect(r1[1]?.request?.data.secret).toMatch(/^hmac-sha256:/);
+    expect(records.filter((r) => r.request_id === 'r2').map((r) => r.type)).toEqual(['response']);
+  });
+
+  it('warns loudly about log_raw and writes values in the clear only then', async () => {
+    const { broker, sinks } = await setup([device('raw', { log_raw: true })]);
+    await broker.logRequest(event('r1'));
+    expect(sinks.get('raw')?.lines.join('')).toContain('"secret":"value"');
+  });
+});

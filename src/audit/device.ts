@@ -1,0 +1,185 @@
+/**
+ * One audit device: a sink, its HMAC key, its signing key and its chain. Records are built
+ * in parallel, chained and handed to the sink strictly in order, and each submission waits
+ * for its own record up to the device deadline. A failed write starts a new, signed chain
+ * segment that names the last record the sink acknowledged, so a verifier can tell an
+ * honest gap from a deletion.
+ */
+
+import { GatewayError } from '../core/index.js';
+import type { JsonObject, Runtime } from '../core/index.js';
+import { createChain, signedPayload } from './chain.js';
+import type { ChainHead, Signer } from './chain.js';
+import type { Hmacer } from './hmac.js';
+import { buildRecord } from './record.js';
+import type { AuditEvent } from './record.js';
+import type { AuditSink, ChainedRecord, SinkCounters } from './types.js';
+
+export interface DeviceSettings {
+  name: string;
+  type: string;
+  required: boolean;
+  /** Debugging only: data values are written in the clear. */
+  logRaw: boolean;
+  /** How long one write may take before the request fails (ms). */
+  deadlineMs: number;
+  /** A signed checkpoint after this many records… */
+  checkpointEvery: number;
+  /** …or after this long, whichever comes first (ms). */
+  checkpointIntervalMs: number;
+}
+
+export interface AuditDevice {
+  readonly settings: DeviceSettings;
+  readonly publicKey: string;
+  /** Writes the event's record; rejects with `ERR_AUDIT_UNAVAILABLE` if the sink fails or the deadline passes. */
+  submit(event: AuditEvent): Promise<void>;
+  /** The HMAC of a value an operator already knows (`sys/audit-hash`). */
+  hash(value: string): Promise<string>;
+  counters(): SinkCounters;
+  head(): ChainHead;
+  reopen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DeviceDeps {
+  settings: DeviceSettings;
+  sink: AuditSink;
+  hmacer: Hmacer;
+  signer: Signer;
+  runtime: Pick<Runtime, 'now' | 'randomUUID' | 'subtle' | 'logger'>;
+  /** The head the previous process last checkpointed, to link the new segment to. */
+  previous: ChainHead | null;
+  /** Persists the head at each checkpoint (so the next start can link to it). */
+  onCheckpoint(head: ChainHead): Promise<void>;
+}
+
+const unavailable = (cause?: unknown) =>
+  new GatewayError('ERR_AUDIT_UNAVAILABLE', 'the audit log is unavailable; the request was not performed', cause === undefined ? {} : { cause });
+
+/** Starts a device: opens a new chain segment (a signed segment-start record linked to `previous`). */
+export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
+  const { settings, sink, hmacer, signer, runtime } = deps;
+  const chain = createChain(runtime, runtime.randomUUID());
+  /** The last record the sink acknowledged: what a new segment links to. */
+  let acknowledged: ChainHead | null = deps.previous;
+  let restartPending = false;
+  let sinceCheckpoint = 0;
+  let lastCheckpointAt = runtime.now();
+  // Chain steps run one at a time, so sequence numbers and sink calls follow one order.
+  let tail: Promise<unknown> = Promise.resolve();
+
+  const signed = async (type: 'segment-start' | 'checkpoint', extra: JsonObject): Promise<ChainedRecord> => {
+    const head = chain.head();
+    const body: JsonObject = { type, time: new Date(runtime.now()).toISOString(), ...extra };
+    // The signature covers the record's own chain position, fixed before appending.
+    const payload = signedPayload({ type, device: settings.name, segment: head.segment, seq: head.seq + 1, prev_hash: head.hash });
+    return chain.append(settings.name, { ...body, public_key: signer.publicKey, signature: await signer.sign(payload) });
+  };
+
+  const segmentStart = (reason: string) =>
+    signed('segment-start', { reason, previous: acknowledged === null ? null : { segment: acknowledged.segment, seq: acknowledged.seq, hash: acknowledged.hash } });
+
+  /** Hands a record to the sink (in chain order) and tracks what it acknowledged. */
+  const deliver = (record: ChainedRecord, signal: AbortSignal): Promise<void> =>
+    sink.write(record, signal).then(
+      () => {
+        const head = { segment: record.record.segment as string, seq: record.seq, hash: record.record.hash as string };
+        if (acknowledged === null || acknowledged.segment !== head.segment || acknowledged.seq < head.seq) acknowledged = head;
+      },
+      (err: unknown) => {
+        restartPending = true;
+        throw err;
+      },
+    );
+
+  /** Runs one serialised chain step; returns the deliveries it started (not awaited by the chain). */
+  const step = (fn: () => Promise<Promise<void>[]>): Promise<Promise<void>[]> => {
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+
+  const checkpoint = async (): Promise<Promise<void>[]> => {
+    sinceCheckpoint = 0;
+    lastCheckpointAt = runtime.now();
+    const record = await signed('checkpoint', {});
+    const head = chain.head();
+    const delivery = deliver(record, AbortSignal.timeout(settings.deadlineMs)).then(() => deps.onCheckpoint(head));
+    delivery.catch((err: unknown) => runtime.logger.warn({ device: settings.name, err: errorKind(err) }, 'audit checkpoint not written'));
+    return [delivery];
+  };
+
+  // The first record of every process is a signed segment start linked to the last checkpoint.
+  // Not awaited: a sink that is down at start (an optional SIEM) must not hold up the gateway;
+  // the records after it queue behind it in order.
+  const [first] = await step(async () => [deliver(await segmentStart('start'), AbortSignal.timeout(settings.deadlineMs))]);
+  first?.catch((err: unknown) => {
+    runtime.logger.warn({ device: settings.name, required: settings.required, err: errorKind(err) }, 'audit device could not write its first record');
+  });
+
+  const timer = setInterval(() => {
+    if (sinceCheckpoint === 0 || runtime.now() - lastCheckpointAt < settings.checkpointIntervalMs) return;
+    step(checkpoint).catch(() => undefined);
+  }, Math.min(settings.checkpointIntervalMs, 60_000));
+  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
+
+  return {
+    settings,
+    publicKey: signer.publicKey,
+
+    async submit(event) {
+      const signal = AbortSignal.timeout(settings.deadlineMs);
+      const body = buildRecord(event, hmacer, settings.logRaw);
+      body.catch(() => undefined);
+      let own: Promise<void> = Promise.resolve();
+      const chained = step(async () => {
+        const started: Promise<void>[] = [];
+        if (restartPending) {
+          restartPending = false;
+          chain.restart(runtime.randomUUID());
+          const start = deliver(await segmentStart('write-failure'), signal);
+          start.catch(() => undefined);
+          started.push(start);
+        }
+        own = deliver(await chain.append(settings.name, await body), signal);
+        own.catch(() => undefined);
+        started.push(own);
+        sinceCheckpoint++;
+        if (sinceCheckpoint >= settings.checkpointEvery) started.push(...(await checkpoint()));
+        return started;
+      });
+      try {
+        await chained;
+        await Promise.race([
+          own,
+          new Promise<never>((_, reject) => {
+            if (signal.aborted) reject(new Error('deadline'));
+            signal.addEventListener('abort', () => reject(new Error('deadline')), { once: true });
+          }),
+        ]);
+      } catch (err) {
+        throw unavailable(err);
+      }
+    },
+
+    hash: (value) => hmacer.value(value),
+    counters: () => sink.counters(),
+    head: () => chain.head(),
+    reopen: async () => sink.reopen?.(),
+
+    async close() {
+      clearInterval(timer);
+      await tail.catch(() => undefined);
+      if (sinceCheckpoint > 0) {
+        const [last] = await step(checkpoint).catch(() => []);
+        await last?.catch(() => undefined);
+      }
+      await sink.close(AbortSignal.timeout(settings.deadlineMs));
+    },
+  };
+}
+
+function errorKind(err: unknown): string {
+  return err instanceof Error ? err.name : 'error';
+}

@@ -1,0 +1,66 @@
+/**
+ * The audit record: what happened, who did it, from where, with every data value HMAC'd
+ * (`hmac.ts`). One event becomes one record per device (each device has its own HMAC key
+ * and chain). Field names are documented in docs/audit.md; SIEM mappings read them.
+ */
+
+import type { JsonObject, JsonValue, Principal, SafeJsonObject, SafeJsonValue } from '../core/index.js';
+import { rawData } from './hmac.js';
+import type { Hmacer } from './hmac.js';
+
+/** What the gateway reports to the broker, once for the request and once for the response. */
+export interface AuditEvent {
+  type: 'request' | 'response';
+  /** ms since the epoch. */
+  time: number;
+  requestId: string;
+  /** `read`, `update`, `login`, … */
+  operation: string;
+  /** The policy path the request was authorized on (or would have been). */
+  path: string;
+  mount: { path: string; type: string } | null;
+  clientAddress: string | null;
+  /** The caller, when known (null before authentication and for failed logins). */
+  principal: Principal | null;
+  requestData: SafeJsonObject;
+  params: Readonly<Record<string, string>>;
+  /** Response data (or a login's auth envelope); response events only. */
+  responseData?: SafeJsonValue;
+  /** HTTP status of the answer; response events only. */
+  status?: number;
+  /** Stable error code when the request failed. */
+  error?: string;
+}
+
+/** The record without its chain fields (`device`, `segment`, `seq`, `prev_hash`, `hash`), HMAC'd for one device. */
+export async function buildRecord(event: AuditEvent, hmacer: Hmacer, logRaw: boolean): Promise<JsonObject> {
+  const hashData = (d: SafeJsonValue | undefined): Promise<JsonValue> => (logRaw ? Promise.resolve(rawData(d)) : hmacer.data(d));
+  const principal = event.principal;
+  const auth: JsonValue =
+    principal === null
+      ? null
+      : {
+          accessor_hmac: principal.accessor === undefined ? null : logRaw ? principal.accessor : await hmacer.value(principal.accessor),
+          principal_id: principal.id,
+          display_name: principal.displayName,
+          policies: [...principal.policies],
+          metadata: { ...(principal.metadata ?? {}) },
+          entity_id: principal.entity?.id ?? null,
+        };
+  const record: JsonObject = {
+    type: event.type,
+    time: new Date(event.time).toISOString(),
+    request_id: event.requestId,
+    operation: event.operation,
+    path: event.path,
+    mount: event.mount === null ? null : { path: event.mount.path, type: event.mount.type },
+    client_address: event.clientAddress,
+    auth,
+    request: { data: await hashData(event.requestData), params: await hashData({ ...event.params }) },
+  };
+  if (event.type === 'response') {
+    record.response = { status: event.status ?? null, data: await hashData(event.responseData) };
+    if (event.error !== undefined) record.error = { code: event.error };
+  }
+  return record;
+}
