@@ -7,7 +7,8 @@
 
 import type { z } from 'zod';
 import { GatewayError, SealedError, parseOrThrow } from '../core/index.js';
-import type { JsonObject, Principal } from '../core/index.js';
+import type { JsonObject, Principal, SafeJsonObject } from '../core/index.js';
+import type { AuditEvent } from '../audit/index.js';
 import type { TokenRecord } from '../auth/index.js';
 import type { KeygateCore } from './keygate.js';
 import { readJsonBody, takeFlag } from './request-input.js';
@@ -98,6 +99,26 @@ export async function serveRoute({ core, route, request, params, query, requestI
   takeFlag(query, 'list');
   const { limits } = core.config;
   const body = route.body === undefined ? {} : await readJsonBody(request, { maxBodyBytes: limits.max_body_bytes, maxJsonDepth: limits.max_json_depth });
+  const event: AuditEvent = {
+    type: 'request',
+    time: core.runtime.now(),
+    requestId,
+    operation: route.capability ?? route.method.toLowerCase(),
+    path: routePolicyPath(route, params),
+    mount: null,
+    clientAddress,
+    principal,
+    requestData: body,
+    params: query,
+  };
+  await core.audit.logRequest(event);
   const result = await route.handler({ core, body, params, query, principal, token, requestId, clientAddress });
+  const responseData = isSafeObject(result.body) ? result.body : null;
+  await core.audit.logResponse({ ...event, type: 'response', time: core.runtime.now(), responseData, status: result.status });
   return result.status === 204 ? emptyResponse() : jsonResponse(result.status, result.body ?? {});
+}
+
+/** Route results are JSON objects built by the handlers; anything else is not audited as data. */
+function isSafeObject(value: unknown): value is SafeJsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

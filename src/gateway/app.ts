@@ -44,6 +44,8 @@ export function createApp(core: KeygateCore): Hono<Env> {
     const started = runtime.now();
     const requestId = runtime.randomUUID();
     c.set('requestId', requestId);
+    c.set('rawPath', '');
+    c.set('clientAddress', null);
     c.set('rawPath', rawPathOf(c.req.url, c.env?.rawUrl));
     c.set('clientAddress', clientAddressOf(c.env?.remoteAddress ?? null, c.req.header('x-forwarded-for') ?? null));
     if (hasDotSegment(c.get('rawPath'))) {
@@ -58,13 +60,34 @@ export function createApp(core: KeygateCore): Hono<Env> {
     else log.info(entry, 'request');
   });
 
-  app.onError((err, c) => {
+  app.onError(async (err, c) => {
     const requestId = c.get('requestId');
     if (!isGatewayError(err) || err.status >= 500) {
       // Log what an operator needs, never a request body (no handler puts one in an error).
       log.error({ request_id: requestId, code: isGatewayError(err) ? err.code : 'ERR_INTERNAL', err: describeError(err) }, 'error');
     }
-    const mapped = toHttpError(err, requestId);
+    let mapped = toHttpError(err, requestId);
+    // Failures are audited too (denials and bad tokens are what a SIEM watches for); an audit
+    // failure here turns the answer into 503, never into an unaudited one.
+    if (!isGatewayError(err, 'ERR_AUDIT_UNAVAILABLE') && !isGatewayError(err, 'ERR_SEALED')) {
+      try {
+        await core.audit.logFailure(requestId, {
+          time: runtime.now(),
+          operation: c.req.method.toLowerCase().slice(0, 16),
+          // The first middleware may have failed before setting these.
+          path: (c.get('rawPath') ?? '').replace(/^\/api\/v1\/(secrets\/)?/, '').slice(0, 1024),
+          mount: null,
+          clientAddress: c.get('clientAddress') ?? null,
+          principal: null,
+          requestData: {},
+          params: {},
+          status: mapped.status,
+          error: mapped.body.error.code,
+        });
+      } catch (auditErr) {
+        mapped = toHttpError(auditErr, requestId);
+      }
+    }
     return jsonResponse(mapped.status, mapped.body, mapped.headers);
   });
 

@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_PATH_BYTES, ValidationError, check, durationSchema } from '../core/index.js';
+import { auditDeviceSchema } from '../audit/index.js';
 import { cidrListSchema } from '../auth/index.js';
 import { nativeEngines } from '../native-engines/index.js';
 import { normalizeMountPath } from '../router/index.js';
@@ -47,7 +48,10 @@ export const configSchema = z.strictObject({
   mounts: z
     .array(mountSchema)
     .max(256)
-    .default([{ path: '', type: 'kv', description: 'default route: native versioned KV', options: {} }])
+    .default([
+      { path: '', type: 'kv', description: 'default route: native versioned KV', options: {} },
+      { path: 'transit/', type: 'transit', description: 'encryption as a service', options: {} },
+    ])
     .describe('Mounts declared here are created at start; more can be added at run time through sys/mounts.'),
   auth: z
     .array(
@@ -66,6 +70,11 @@ export const configSchema = z.strictObject({
     .record(z.string().max(128), z.string().max(64 * 1024))
     .default({})
     .describe('ACL policies (name → HCL or JSON text) written at start.'),
+  audit: z
+    .array(auditDeviceSchema)
+    .max(32)
+    .default([])
+    .describe('Audit devices. Required devices fail requests closed when they cannot write (docs/audit.md).'),
   tokens: z
     .strictObject({
       default_ttl: durationSchema.default('768h').describe('TTL of tokens that ask for none.'),

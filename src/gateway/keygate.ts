@@ -14,10 +14,14 @@ import type { Barrier, KeyWrapper } from '../barrier/index.js';
 import { instantiateEngine, nativeEngines } from '../native-engines/index.js';
 import { capabilityFor, createPolicyAuthorizer, createPolicyStore, policyRequestFor } from '../policy/index.js';
 import type { PolicyAuthorizer, PolicyStore } from '../policy/index.js';
+import { createAuditBroker } from '../audit/index.js';
+import type { AuditBroker, AuditEvent, SinkFactory } from '../audit/index.js';
 import type { Config } from './config.js';
 import { authMountDataPrefix, createMountManager, mountAccessor, mountDataPrefix } from './mounts.js';
 import type { MountManager } from './mounts.js';
 import { createPipeline } from './pipeline.js';
+import { createScheduler } from './scheduler.js';
+import type { Scheduler } from './scheduler.js';
 import type { Pipeline } from './pipeline.js';
 import { tokenFrom } from './request-input.js';
 
@@ -41,6 +45,10 @@ export interface KeygateDeps {
   onRootToken?: (token: string) => Promise<void>;
   /** Revocation sync timing (tests shorten it). */
   tokenSync?: { leaseMs?: number; pollMs?: number };
+  /** Audit sink factories by device type (the Node entry passes file, stdout, syslog, http). */
+  auditSinks?: Readonly<Record<string, SinkFactory>>;
+  /** Where optional audit devices keep their spools. */
+  auditSpoolRoot?: string;
 }
 
 /** Vault's `auth` envelope. */
@@ -79,6 +87,8 @@ export interface KeygateCore {
   readonly policies: PolicyStore;
   readonly authorizer: PolicyAuthorizer;
   readonly limiter: LoginLimiter;
+  readonly audit: AuditBroker;
+  readonly scheduler: Scheduler;
   /** Secret backends: policy paths are the logical paths (actions and metadata as docs/policies.md says). */
   readonly pipeline: Pipeline;
   /** Auth-method management paths: policy paths `auth/<mount>/…`. */
@@ -114,6 +124,12 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     ...deps.tokenSync,
   });
   const entities = createEntityStore({ storage: sys, runtime });
+  const audit = createAuditBroker({
+    storage: sys,
+    runtime,
+    sinks: deps.auditSinks ?? {},
+    ...(deps.auditSpoolRoot === undefined ? {} : { spoolRoot: deps.auditSpoolRoot }),
+  });
   const policies = createPolicyStore({ storage: sys, runtime });
   const authorizer = createPolicyAuthorizer({ store: policies });
   const windowMs = parseDuration(config.login_limits.window) ?? 60_000;
@@ -149,6 +165,8 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
   });
   const pipeline = createPipeline({
     table: () => mounts.table(),
+    audit,
+    now: () => runtime.now(),
     authorize: (principal, op, path, data) => {
       const request = policyRequestFor(op, path);
       return authorizer.authorize(principal, request.path, request.capability, { data });
@@ -156,11 +174,15 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
   });
   const authPipeline = createPipeline({
     table: () => authMounts.table(),
+    audit,
+    now: () => runtime.now(),
     authorize: (principal, op, path, data) => {
       const policyPath = op === 'list' ? `auth/${path}/` : `auth/${path}`;
       return authorizer.authorize(principal, policyPath, capabilityFor(op), { data });
     },
   });
+
+  const scheduler = createScheduler({ mounts, pipeline, runtime });
 
   const principalOf = async (record: TokenRecord): Promise<Principal> => {
     const entity = record.entity_id === '' ? null : await entities.get(record.entity_id);
@@ -208,7 +230,9 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     if (issue) await issueRootToken();
     await mounts.load(config.mounts);
     await authMounts.load(config.auth.map((a) => ({ path: a.path, type: a.type, description: a.description, options: {} })));
+    await audit.load(config.audit);
     await applyDeclared();
+    scheduler.start();
     return issue;
   };
 
@@ -244,6 +268,20 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     const keys = { mount: mountPath, identity: typeof claimed === 'string' ? claimed : '', address: input.clientAddress };
     limiter.check(keys);
     const anonymous: Principal = { id: 'anonymous', displayName: 'anonymous', policies: [], expiresAt: null };
+    const request: AuditEvent = {
+      type: 'request',
+      time: runtime.now(),
+      requestId: input.requestId,
+      operation: 'login',
+      path: `auth/${mountPath}login`,
+      mount: { path: match.mount.path, type: match.mount.type },
+      clientAddress: input.clientAddress,
+      principal: null,
+      requestData: input.body,
+      params: {},
+    };
+    // The attempt is on record before the credentials are checked: failed logins are what SIEMs look for.
+    await audit.logRequest(request);
     let auth: AuthResult | undefined;
     try {
       const response = await match.engine.handle({
@@ -283,7 +321,9 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
       ...(auth.numUses === undefined ? {} : { numUses: auth.numUses }),
       ...(auth.boundCidrs === undefined ? {} : { boundCidrs: auth.boundCidrs }),
     });
-    return envelope(token, record);
+    const result = envelope(token, record);
+    await audit.logResponse({ ...request, type: 'response', time: runtime.now(), principal: await principalOf(record), responseData: { auth: { ...result } }, status: 200 });
+    return result;
   };
 
   const core = {
@@ -300,6 +340,8 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     policies,
     authorizer,
     limiter,
+    audit,
+    scheduler,
     pipeline,
     authPipeline,
     principalOf,
@@ -321,9 +363,11 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     },
 
     async seal() {
+      scheduler.stop();
       barrier.seal();
       await tokens.close();
       entities.reset();
+      await audit.unload();
       await mounts.unload();
       await authMounts.unload();
     },

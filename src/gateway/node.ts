@@ -12,6 +12,7 @@ import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import { pino } from 'pino';
 import { createWebRuntime, isGatewayError } from '../core/index.js';
 import type { Logger, ManagedStorage } from '../core/index.js';
+import { createAuditSinkFactories } from '../audit/sinks/index.node.js';
 import { createTlsFetch } from '../auth/methods/tls-fetch.node.js';
 import { createBarrier, createStaticKeySeal } from '../barrier/index.js';
 import { loadOrCreateDevKeyFile, createDevKeyFileSeal } from '../barrier/seals/dev-key-file.node.js';
@@ -59,6 +60,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     version,
     seal: createDevKeyFileSeal(key, runtime),
     sealFromKey: (submitted) => (submitted.length === 32 ? createStaticKeySeal({ key: submitted, subtle: runtime.subtle, randomBytes: runtime.randomBytes, type: 'dev-key-file' }) : null),
+    auditSinks: createAuditSinkFactories({ runtime }),
+    auditSpoolRoot: path.join(paths.dataDir, 'audit-spool'),
     onRootToken: async (token) => {
       await writePrivateFileAtomic(paths.rootToken, `${token}\n`);
       logger.info({ path: paths.rootToken }, 'root token written (mode 0600); use it as: Authorization: Bearer $(cat <path>)');
@@ -88,9 +91,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     logger.warn({ hostname }, 'listening beyond loopback without TLS: put a TLS-terminating proxy in front');
   }
 
+  // logrotate and friends send SIGHUP after moving the audit file away.
+  const onHangup = () => {
+    core.audit.reopen().then(
+      () => logger.info('audit files reopened'),
+      () => logger.warn('audit files could not be reopened'),
+    );
+  };
+  process.on('SIGHUP', onHangup);
+
   return {
     url,
     close: async () => {
+      process.off('SIGHUP', onHangup);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await core.close();
     },

@@ -1,11 +1,12 @@
 /**
  * The request pipeline every face shares (ARCHITECTURE.md, "The request, end to end"):
- * route → classify the write → authorize → backend. Audit (issue 4) and the read cache
- * (issue 7) slot in between authorize and the backend; nothing here knows HTTP.
+ * route → classify the write → authorize → audit the request → backend → audit the
+ * response. The read cache (issue 7) slots in before the backend; nothing here knows HTTP.
  */
 
 import { GatewayError } from '../core/index.js';
 import type { BackendRequest, JsonObject, MountRef, Operation, OperationRequest, OperationResponse, Principal } from '../core/index.js';
+import type { AuditEvent } from '../audit/index.js';
 import type { RouteMatch, RoutingTable } from '../router/index.js';
 
 export interface PipelineResult {
@@ -28,7 +29,13 @@ export interface Pipeline {
 /** Decides whether `principal` may perform `operation` on `path`; throws `ERR_PERMISSION_DENIED` if not. */
 export type AuthorizeFn = (principal: Principal, operation: Operation, path: string, data: JsonObject) => Promise<void>;
 
-export function createPipeline(deps: { table: () => RoutingTable; authorize: AuthorizeFn }): Pipeline {
+/** The audit steps: both throw `ERR_AUDIT_UNAVAILABLE` to fail the request closed. */
+export interface AuditHooks {
+  logRequest(event: AuditEvent): Promise<void>;
+  logResponse(event: AuditEvent): Promise<void>;
+}
+
+export function createPipeline(deps: { table: () => RoutingTable; authorize: AuthorizeFn; audit: AuditHooks; now: () => number }): Pipeline {
   const route = (path: string) => deps.table().match(path);
   const routed = (req: OperationRequest): { backendReq: BackendRequest; match: RouteMatch } => {
     const match = route(req.path);
@@ -50,7 +57,22 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
         backendReq.operation = (await match.engine.exists(backendReq)) ? 'update' : 'create';
       }
       await deps.authorize(req.principal, backendReq.operation, req.path, req.data);
+      const request: AuditEvent = {
+        type: 'request',
+        time: deps.now(),
+        requestId: req.requestId,
+        operation: backendReq.operation,
+        path: req.path,
+        mount: { path: match.mount.path, type: match.mount.type },
+        clientAddress: req.clientAddress ?? null,
+        principal: req.principal,
+        requestData: req.data,
+        params: req.params,
+      };
+      // Written before the backend runs: if no required device takes it, the backend is never called.
+      await deps.audit.logRequest(request);
       const response = await match.engine.handle(backendReq);
+      await deps.audit.logResponse({ ...request, type: 'response', time: deps.now(), responseData: response.data ?? null, status: response.status ?? 200 });
       return { response, mount: match.mount };
     },
   };

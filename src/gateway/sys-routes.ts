@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { GatewayError, NotFoundError, SealedError, ValidationError, fromBase64 } from '../core/index.js';
 import type { JsonObject } from '../core/index.js';
+import { auditDeviceSchema } from '../audit/index.js';
 import { defineRoute } from './api-route.js';
 import type { ApiRoute } from './api-route.js';
 import type { KeygateCore } from './keygate.js';
@@ -57,6 +58,8 @@ const capabilitiesBodySchema = z.strictObject({
   path: z.string().max(1024).optional().describe('One policy path.'),
   paths: z.array(z.string().max(1024)).max(64).optional().describe('Several policy paths.'),
 });
+
+const auditDeviceBodySchema = auditDeviceSchema.omit({ name: true });
 
 const describeMount = (m: MountEntry, auth = false): JsonObject => ({
   type: m.type,
@@ -365,6 +368,71 @@ export const sysRoutes: readonly ApiRoute[] = [
       core.runtime.logger.info({ policy: params.name }, 'policy deleted');
       return { status: 204 };
     },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/sys/audit',
+    summary: 'List audit devices',
+    description: 'Every audit device with its type, whether it is required, its counters (written, failed, spooled, dropped), its chain head and its public key (for `keygate audit verify --public-key`). Credentials in options are redacted.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'read',
+    sudo: true,
+    sealed: false,
+    handler: async ({ core }) => {
+      const data: JsonObject = {};
+      for (const d of core.audit.list()) {
+        data[d.name] = { type: d.type, description: d.description, required: d.required, log_raw: d.log_raw, source: d.source, options: d.options, public_key: d.public_key, counters: { ...d.counters }, head: { ...d.head } };
+      }
+      return { status: 200, body: { data } };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/sys/audit/{name}',
+    summary: 'Enable an audit device',
+    description: 'Body: `{"type": "file"|"stdout"|"syslog"|"http", "required": true, "description", "deadline": "2s", "log_raw": false, "options": {…}}` (docs/audit.md). The device starts a new signed chain segment at once.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'update',
+    sudo: true,
+    sealed: false,
+    body: auditDeviceBodySchema,
+    handler: async ({ core, body, params }) => {
+      await core.audit.enable({ ...body, name: params.name ?? '' });
+      core.runtime.logger.info({ device: params.name }, 'audit device enabled');
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api/v1/sys/audit/{name}',
+    summary: 'Disable an audit device',
+    description: 'Writes a last checkpoint, closes the device and forgets its keys. Devices declared in the config file answer 409.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'delete',
+    sudo: true,
+    sealed: false,
+    handler: async ({ core, params }) => {
+      await core.audit.disable(params.name ?? '');
+      core.runtime.logger.warn({ device: params.name }, 'audit device disabled');
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/sys/audit-hash/{name}',
+    summary: 'HMAC a value with an audit device\'s key',
+    description: 'Returns `hmac-sha256:…` of `input` under the device\'s key, to find a known value in the audit records.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'update',
+    sudo: true,
+    sealed: false,
+    body: z.strictObject({ input: z.string().max(64 * 1024).meta({ sensitive: true }) }),
+    response: z.object({ data: z.object({ hash: z.string() }) }),
+    handler: async ({ core, body, params }) => ({ status: 200, body: { data: { hash: await core.audit.hash(params.name ?? '', body.input) } } }),
   }),
   defineRoute({
     method: 'POST',
