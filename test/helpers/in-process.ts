@@ -5,6 +5,8 @@
 
 import { createWebRuntime } from '../../src/core/index.js';
 import type { ManagedStorage, Runtime } from '../../src/core/index.js';
+import { createMemorySink } from '../../src/audit/index.js';
+import type { MemorySink, SinkFactory } from '../../src/audit/index.js';
 import { createStaticKeySeal } from '../../src/barrier/index.js';
 import { createMemoryStorage } from '../../src/storage/index.js';
 import { createApp } from '../../src/gateway/app.js';
@@ -14,6 +16,8 @@ import { createCaptureLogger } from './capture-logger.js';
 
 export interface TestGatewayOptions {
   config?: Record<string, unknown>;
+  /** Audit sink factories by type; `memory` (backed by `sinks` below) is always there. */
+  auditSinks?: Readonly<Record<string, SinkFactory>>;
   storage?: ManagedStorage;
   /** Seal key (32 bytes); a random one by default. */
   key?: Uint8Array;
@@ -34,6 +38,8 @@ export async function createTestGateway(options: TestGatewayOptions = {}) {
   const storage = options.storage ?? createMemoryStorage();
   const key = options.key ?? runtime.randomBytes(32);
   const tokens: string[] = [];
+  /** The memory audit sinks created, by device name. */
+  const sinks = new Map<string, MemorySink>();
   const seal = (k: Uint8Array) => createStaticKeySeal({ key: k, subtle: runtime.subtle, randomBytes: runtime.randomBytes, type: 'dev-key-file' });
   const core = createKeygateCore({
     config: parseConfig({ storage: { type: 'memory' }, ...options.config }, 'test'),
@@ -45,6 +51,15 @@ export async function createTestGateway(options: TestGatewayOptions = {}) {
     onRootToken: async (token) => {
       tokens.push(token);
     },
+    auditSinks: {
+      memory: async (_options, ctx) => {
+        const sink = sinks.get(ctx.name) ?? createMemorySink();
+        sinks.set(ctx.name, sink);
+        return sink;
+      },
+      ...options.auditSinks,
+    },
+    tokenSync: { pollMs: 20 },
   });
   const started = await core.start();
   const app = createApp(core);
@@ -74,7 +89,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}) {
     return { status: res.status, body: json, text, headers: res.headers };
   };
 
-  return { core, app, runtime, storage, key, rootToken, tokens, logs: logger.lines, started, send, call, close: () => core.close() };
+  return { core, app, runtime, storage, key, rootToken, tokens, sinks, logs: logger.lines, started, send, call, close: () => core.close() };
 }
 
 export type TestGateway = Awaited<ReturnType<typeof createTestGateway>>;
