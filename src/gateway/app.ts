@@ -55,6 +55,7 @@ export function createApp(core: KeygateCore): Hono<Env> {
     await next();
     c.res.headers.set('x-request-id', requestId);
     const status = c.res.status;
+    if (!core.config.log.access && status < 500) return;
     const entry = { request_id: requestId, method: c.req.method.slice(0, 16), path: c.get('rawPath').slice(0, 256), status, duration_ms: runtime.now() - started };
     if (status >= 500) log.warn(entry, 'request failed');
     else log.info(entry, 'request');

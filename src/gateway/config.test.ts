@@ -21,7 +21,7 @@ describe('configuration', () => {
       seal: { type: 'dev-key-file' },
       mounts: [{ path: '', type: 'kv' }, { path: 'transit/', type: 'transit' }],
       limits: { max_body_bytes: 1048576, max_json_depth: 32, max_path_bytes: 512 },
-      log: { level: 'info' },
+      log: { level: 'info', access: true },
     });
   });
 

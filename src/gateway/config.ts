@@ -102,6 +102,7 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      access: z.boolean().default(true).describe('One log line per request (method, path, status, duration). Off for benchmarks or when a proxy logs access.'),
     })
     .prefault({}),
 });
