@@ -24,12 +24,17 @@ export const ERROR_CATALOGUE = {
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, expose: true },
   ERR_PRECONDITION_REQUIRED: { status: 428, expose: true },
   ERR_RATE_LIMITED: { status: 429, expose: true },
+  ERR_UPSTREAM_THROTTLED: { status: 429, expose: true },
   ERR_INTERNAL: { status: 500, expose: false },
   ERR_DECRYPTION_FAILED: { status: 500, expose: false },
+  ERR_UPSTREAM_AUTH: { status: 502, expose: true },
+  ERR_UPSTREAM_ROTATION_FAILED: { status: 502, expose: true },
   ERR_SEALED: { status: 503, expose: true },
   ERR_AUDIT_UNAVAILABLE: { status: 503, expose: true },
   ERR_NOT_INITIALIZED: { status: 503, expose: true },
   ERR_STORAGE_UNAVAILABLE: { status: 503, expose: false },
+  ERR_UPSTREAM_UNAVAILABLE: { status: 503, expose: true },
+  ERR_UPSTREAM_TIMEOUT: { status: 504, expose: true },
 } as const satisfies Record<string, { status: number; expose: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -9,3 +9,6 @@ export * from './types.js';
 export * from './validation.js';
 export * from './duration.js';
 export * from './streams.js';
+export * from './random-string.js';
+export * from './rotation-config.js';
+export * from './merge-patch.js';

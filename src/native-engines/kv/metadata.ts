@@ -9,7 +9,7 @@ import type { Storage } from '../../core/index.js';
 import { parseDuration } from '../../core/index.js';
 import { metaKey } from './layout.js';
 import type { KvOptions } from './options.js';
-import { rotationConfigSchema } from './rotation-config.js';
+import { rotationConfigSchema } from '../../core/index.js';
 import { decodeJson, encodeJson } from '../framework/stored-json.js';
 
 const versionInfoSchema = z.object({

@@ -3,7 +3,7 @@ import { ValidationError } from '../../core/index.js';
 import type { JsonObject } from '../../core/index.js';
 import { createMemoryStorage } from '../../storage/memory.js';
 import { createTestRuntime } from '../test-support.js';
-import { ROTATION_ALPHABETS } from './rotation-config.js';
+import { ROTATION_ALPHABETS } from '../../core/index.js';
 import { createKvHarness, revealed } from './test-harness.js';
 
 const OLD = 'old-password-value-1234567890';

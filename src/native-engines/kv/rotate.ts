@@ -4,13 +4,9 @@
  * response names the rotated fields, never their values.
  */
 
-import { NotFoundError, ValidationError } from '../../core/index.js';
-import type { JsonObject } from '../../core/index.js';
+import { NotFoundError, ValidationError, rotateFields } from '../../core/index.js';
 import { noBody } from '../framework/engine-kit.js';
 import { kv, nowOf, requireSecretPath } from './context.js';
-import { setOwn } from './own-property.js';
-import { randomString } from './random-string.js';
-import { ROTATION_ALPHABETS } from './rotation-config.js';
 import { casQuery, rotateResponse } from './schemas.js';
 import { readVersionData, writeVersion } from './write-version.js';
 
@@ -33,12 +29,8 @@ export const rotateOperation = kv.defineOperation({
       const rotation = metadata.rotation;
       if (rotation === null) throw new ValidationError(NOT_CONFIGURED, [{ field: 'rotation', reason: 'is not configured for this secret' }]);
       const current = await readVersionData(ctx, p, metadata, undefined, nowOf(ctx));
-      const next: JsonObject = { ...current.data };
-      for (const field of rotation.fields) {
-        setOwn(next, field, randomString(ctx.runtime, ROTATION_ALPHABETS[rotation.alphabet], rotation.length));
-      }
       rotated = [...rotation.fields];
-      return next;
+      return rotateFields(current.data, rotation, ctx.runtime);
     });
     return {
       data: { version: written.version, created_time: written.created_time, rotated_fields: rotated },

@@ -10,7 +10,7 @@ import type { JsonObject } from '../../core/index.js';
 import { durationSchema } from '../../core/index.js';
 import { kvMetadataSchema } from './metadata.js';
 import { MAX_VERSIONS_LIMIT } from './options.js';
-import { rotationConfigSchema } from './rotation-config.js';
+import { rotationConfigSchema } from '../../core/index.js';
 
 /** Most versions one delete, undelete or destroy may name. */
 export const MAX_VERSIONS_PER_REQUEST = 100;

@@ -1,10 +1,9 @@
 /** Reading and writing a secret's versions: `read`, `create`/`update` and `patch`. */
 
-import { sensitive } from '../../core/index.js';
+import { mergePatch, sensitive } from '../../core/index.js';
 import type { OperationResponse, SafeJsonObject } from '../../core/index.js';
 import { noBody } from '../framework/engine-kit.js';
 import { kv, nowOf, requireSecretPath } from './context.js';
-import { mergePatch } from './merge-patch.js';
 import { loadMetadata } from './metadata.js';
 import { setOwn } from './own-property.js';
 import { casQuery, readQuery, secretSchema, writeResponse } from './schemas.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError, createWebRuntime } from '../../core/index.js';
+import { GatewayError, createWebRuntime } from './index.js';
 import { randomString } from './random-string.js';
 import { ROTATION_ALPHABETS } from './rotation-config.js';
 

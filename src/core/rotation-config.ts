@@ -1,6 +1,9 @@
 /** How `rotate` regenerates a secret's fields: configured per secret through its metadata. */
 
 import { z } from 'zod';
+import { randomString } from './random-string.js';
+import type { Runtime } from './runtime.js';
+import type { JsonObject } from './types.js';
 
 /** The alphabets rotation draws from. `ascii-printable` is `!`…`~` (no space). */
 export const ROTATION_ALPHABETS = {
@@ -32,3 +35,16 @@ export const rotationConfigSchema = z
 
 /** A validated rotation configuration. */
 export type RotationConfig = z.output<typeof rotationConfigSchema>;
+
+/**
+ * A copy of `current` with each configured field replaced by a fresh random value (own
+ * properties only, so a field named `__proto__` is just a field). Values come from
+ * `randomString`: uniform over the alphabet, from the secure random source.
+ */
+export function rotateFields(current: JsonObject, config: RotationConfig, runtime: Pick<Runtime, 'randomBytes'>): JsonObject {
+  const next: JsonObject = { ...current };
+  for (const field of config.fields) {
+    Object.defineProperty(next, field, { value: randomString(runtime, ROTATION_ALPHABETS[config.alphabet], config.length), enumerable: true, writable: true, configurable: true });
+  }
+  return next;
+}

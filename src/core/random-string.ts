@@ -4,8 +4,8 @@
  * byte, so every character is equally likely (rejection sampling, no modulo bias).
  */
 
-import { GatewayError } from '../../core/index.js';
-import type { Runtime } from '../../core/index.js';
+import { GatewayError } from './errors.js';
+import type { Runtime } from './runtime.js';
 
 /** Draws beyond this many rounds mean the random source is broken, not unlucky. */
 const MAX_ROUNDS = 64;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../core/index.js';
+import type { JsonObject } from './types.js';
 import { mergePatch } from './merge-patch.js';
 
 describe('JSON merge patch (RFC 7396)', () => {
