@@ -99,5 +99,7 @@ export default tseslint.config(
   ...layer('auth', ['gateway', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli'], ['native-engines/framework']),
   ...layer('policy', ['gateway', 'auth', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),
   ...layer('audit', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'cli']),
+  // Providers mount through the engine framework, like auth methods (docs/decisions/0010).
+  ...layer('providers', ['gateway', 'auth', 'policy', 'router', 'cache', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli'], ['native-engines/framework']),
   ...layer('native-engines', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'leases', 'storage', 'audit', 'cli']),
 );

@@ -172,6 +172,14 @@ export interface Engine {
   exists?(req: BackendRequest): Promise<boolean>;
   /** Help for the addressed path (`GET …?help=1`): synopsis, description, operations. */
   help?(req: BackendRequest): Promise<OperationResponse>;
+  /**
+   * Work the gateway's scheduler should run now (e.g. secrets whose rotation interval has
+   * passed), at most `limit` items. The scheduler runs each through the pipeline, audited,
+   * as the `system` principal.
+   */
+  due?(now: number, limit: number, signal: AbortSignal): Promise<{ operation: Operation; relativePath: string }[]>;
+  /** A cheap check that the backend's configuration works (cloud credentials, endpoints). */
+  validate?(signal: AbortSignal): Promise<void>;
   /** Releases timers and connections. */
   close?(): Promise<void>;
 }

@@ -110,7 +110,11 @@ export function createApp(core: KeygateCore): Hono<Env> {
       storageOk = false;
     }
     const ok = !sealed && storageOk;
-    const body = { status: ok ? 'ok' : sealed ? 'sealed' : 'storage_unavailable', sealed, storage: storageOk ? 'ok' : 'unavailable', version: core.version };
+    const mounts = core.mountHealth.report();
+    const degraded = Object.values(mounts).some((m) => !m.ok);
+    const status = !ok ? (sealed ? 'sealed' : 'storage_unavailable') : degraded ? 'degraded' : 'ok';
+    // A failing cloud mount degrades, it does not unready: the other mounts still serve.
+    const body = { status, sealed, storage: storageOk ? 'ok' : 'unavailable', version: core.version, ...(Object.keys(mounts).length > 0 ? { mounts } : {}) };
     return jsonResponse(ok ? 200 : 503, body);
   };
   app.get('/health', ready);
@@ -163,9 +167,12 @@ export function createApp(core: KeygateCore): Hono<Env> {
   return app;
 }
 
-/** `/a/{name}/b` → `/a/:name{.+}/b` (a parameter may span segments, as mount paths do). */
+/**
+ * `/a/{name}` → `/a/:name{.+}` (a parameter may span segments, as mount paths do); before a
+ * suffix (`/a/{name}/validate`) the match is lazy, so the suffix route wins over `/a/{name}`.
+ */
 function toHonoPath(path: string): string {
-  return path.replace(/\{(\w+)\}/g, ':$1{.+}');
+  return path.replace(/\{(\w+)\}(?=\/)/g, ':$1{.+?}').replace(/\{(\w+)\}/g, ':$1{.+}');
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

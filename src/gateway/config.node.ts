@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, parseConfig } from './config.js';
 import type { Config } from './config.js';
+import type { EngineDefinition } from '../native-engines/index.js';
 
 export interface ResolvedConfig {
   config: Config;
@@ -54,7 +55,7 @@ export function parseArgs(argv: readonly string[]): { configFile?: string; help:
  * Loads, merges and validates the configuration. Throws `ConfigError` naming each bad
  * field (or the unreadable file) so the entry can print it and exit non-zero.
  */
-export async function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<ResolvedConfig> {
+export async function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, engines?: Readonly<Record<string, EngineDefinition>>): Promise<ResolvedConfig> {
   const { configFile } = parseArgs(argv);
   const file = configFile ?? (env.KEYGATE_CONFIG === '' ? undefined : env.KEYGATE_CONFIG);
   let raw: Record<string, unknown> = {};
@@ -89,7 +90,7 @@ export async function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     const log = typeof raw.log === 'object' && raw.log !== null ? { ...(raw.log as Record<string, unknown>) } : {};
     raw.log = { ...log, level: env.KEYGATE_LOG_LEVEL };
   }
-  const config = parseConfig(raw, source);
+  const config = parseConfig(raw, source, engines);
   const dataDir = path.resolve(cwd, config.data_dir);
   return {
     config,

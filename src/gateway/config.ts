@@ -8,6 +8,7 @@ import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_PATH_BYTES, ValidationError, check,
 import { auditDeviceSchema } from '../audit/index.js';
 import { cidrListSchema } from '../auth/index.js';
 import { nativeEngines } from '../native-engines/index.js';
+import type { EngineDefinition } from '../native-engines/index.js';
 import { normalizeMountPath } from '../router/index.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
@@ -125,9 +126,11 @@ export class ConfigError extends Error {
 
 /**
  * Validates raw configuration (parsed YAML merged with overrides) and fills defaults.
+ * `engines` are the mount types available (native engines, plus the providers the entry
+ * registers), whose own schemas check each mount's options.
  * Throws `ConfigError` naming every bad field; messages never echo values.
  */
-export function parseConfig(raw: unknown, source: string): Config {
+export function parseConfig(raw: unknown, source: string, engines: Readonly<Record<string, EngineDefinition>> = nativeEngines): Config {
   const result = check(configSchema, raw ?? {});
   if (!result.ok) throw new ConfigError(source, result.issues);
   const paths = new Set<string>();
@@ -141,9 +144,9 @@ export function parseConfig(raw: unknown, source: string): Config {
     if (paths.has(m.path)) throw new ConfigError(source, [{ field: `mounts.${i}.path`, reason: 'duplicate mount path' }]);
     paths.add(m.path);
     // Options are checked here too, so a typo fails at start with the field's full name.
-    const engine = nativeEngines[m.type];
+    const engine = engines[m.type];
     if (engine === undefined) {
-      throw new ConfigError(source, [{ field: `mounts.${i}.type`, reason: `must be one of: ${Object.keys(nativeEngines).join(', ')}` }]);
+      throw new ConfigError(source, [{ field: `mounts.${i}.type`, reason: `must be one of: ${Object.keys(engines).join(', ')}` }]);
     }
     const options = check(engine.options, m.options, ['mounts', i, 'options']);
     if (!options.ok) throw new ConfigError(source, options.issues);

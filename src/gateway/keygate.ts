@@ -12,6 +12,9 @@ import type { EntityStore, LoginLimiter, TokenRecord, TokenStore } from '../auth
 import { createBarrier } from '../barrier/index.js';
 import type { Barrier, KeyWrapper } from '../barrier/index.js';
 import { instantiateEngine, nativeEngines } from '../native-engines/index.js';
+import type { EngineDefinition } from '../native-engines/index.js';
+import { providerEngines } from '../providers/index.js';
+import type { ProviderDefinition } from '../providers/index.js';
 import { capabilityFor, createPolicyAuthorizer, createPolicyStore, policyRequestFor } from '../policy/index.js';
 import type { PolicyAuthorizer, PolicyStore } from '../policy/index.js';
 import { createAuditBroker } from '../audit/index.js';
@@ -20,6 +23,8 @@ import type { Config } from './config.js';
 import { authMountDataPrefix, createMountManager, mountAccessor, mountDataPrefix } from './mounts.js';
 import type { MountManager } from './mounts.js';
 import { createPipeline } from './pipeline.js';
+import { createMountHealth } from './mount-health.js';
+import type { MountHealth } from './mount-health.js';
 import { createScheduler } from './scheduler.js';
 import type { Scheduler } from './scheduler.js';
 import type { Pipeline } from './pipeline.js';
@@ -49,6 +54,13 @@ export interface KeygateDeps {
   auditSinks?: Readonly<Record<string, SinkFactory>>;
   /** Where optional audit devices keep their spools. */
   auditSpoolRoot?: string;
+  /** Mount types beyond the native engines: the cloud providers the entry registers (`engineRegistry`). */
+  engines?: Readonly<Record<string, EngineDefinition>>;
+}
+
+/** Every mount type: the native engines and the given providers' engines. */
+export function engineRegistry(providers: readonly ProviderDefinition[] = []): Readonly<Record<string, EngineDefinition>> {
+  return { ...nativeEngines, ...providerEngines(providers) };
 }
 
 /** Vault's `auth` envelope. */
@@ -89,6 +101,7 @@ export interface KeygateCore {
   readonly limiter: LoginLimiter;
   readonly audit: AuditBroker;
   readonly scheduler: Scheduler;
+  readonly mountHealth: MountHealth;
   /** Secret backends: policy paths are the logical paths (actions and metadata as docs/policies.md says). */
   readonly pipeline: Pipeline;
   /** Auth-method management paths: policy paths `auth/<mount>/…`. */
@@ -138,14 +151,15 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     perIdentity: { max: config.login_limits.failures_per_identity, windowMs },
     perAddress: { max: config.login_limits.failures_per_address, windowMs },
   });
+  const engines = deps.engines ?? nativeEngines;
   const mounts = createMountManager({
     sysStorage: sys,
     mountStorage: (id) => barrier.view(mountDataPrefix(id)),
-    types: Object.keys(nativeEngines),
+    types: Object.keys(engines),
     reserved: RESERVED_PREFIXES,
     runtime,
     createBackend: (entry, mountStorage) => {
-      const definition = nativeEngines[entry.type];
+      const definition = engines[entry.type];
       if (definition === undefined) throw new GatewayError('ERR_VALIDATION', 'unknown mount type');
       return instantiateEngine(definition, { storage: mountStorage, runtime, options: entry.options });
     },
@@ -183,6 +197,7 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
   });
 
   const scheduler = createScheduler({ mounts, pipeline, runtime });
+  const mountHealth = createMountHealth({ mounts, runtime });
 
   const principalOf = async (record: TokenRecord): Promise<Principal> => {
     const entity = record.entity_id === '' ? null : await entities.get(record.entity_id);
@@ -232,6 +247,8 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     await authMounts.load(config.auth.map((a) => ({ path: a.path, type: a.type, description: a.description, options: {} })));
     await audit.load(config.audit);
     await applyDeclared();
+    // Cloud mounts check their configuration in the background: a slow cloud must not delay the start.
+    mountHealth.checkAll().catch(() => undefined);
     scheduler.start();
     return issue;
   };
@@ -342,6 +359,7 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     limiter,
     audit,
     scheduler,
+    mountHealth,
     pipeline,
     authPipeline,
     principalOf,
@@ -364,6 +382,7 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
 
     async seal() {
       scheduler.stop();
+      mountHealth.clear();
       barrier.seal();
       await tokens.close();
       entities.reset();

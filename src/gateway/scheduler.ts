@@ -1,11 +1,12 @@
 /**
  * The gateway's scheduler: periodic jobs that run while unsealed, through the same pipeline
- * (so they are authorized and audited like any request) as the `system` principal. Today:
- * transit keys' `auto_rotate_period`. Every replica runs it; the jobs are idempotent (a
+ * (so they are authorized and audited like any request) as the `system` principal: transit
+ * keys' `auto_rotate_period`, and whatever backends report as due (`Engine.due`: cloud
+ * secrets past their rotation interval). Every replica runs it; the jobs are idempotent (a
  * key due for rotation is rotated once under the engine's per-key lock; see decision 0009).
  */
 
-import type { Principal, Runtime } from '../core/index.js';
+import type { Operation, Principal, Runtime } from '../core/index.js';
 import type { MountManager } from './mounts.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -18,7 +19,7 @@ export interface Scheduler {
   runOnce(): Promise<void>;
 }
 
-export function createScheduler(deps: { mounts: MountManager; pipeline: Pipeline; runtime: Pick<Runtime, 'randomUUID' | 'logger'>; intervalMs?: number }): Scheduler {
+export function createScheduler(deps: { mounts: MountManager; pipeline: Pipeline; runtime: Pick<Runtime, 'randomUUID' | 'logger' | 'now'>; intervalMs?: number }): Scheduler {
   let timer: ReturnType<typeof setInterval> | null = null;
   let running: Promise<void> | null = null;
 
@@ -42,9 +43,40 @@ export function createScheduler(deps: { mounts: MountManager; pipeline: Pipeline
     }
   };
 
+  /** Work the backends report as due (e.g. cloud secrets past their rotation interval), run through the pipeline. */
+  const runDueWork = async (): Promise<void> => {
+    for (const route of deps.mounts.table().routes()) {
+      if (route.engine.due === undefined) continue;
+      let items: { operation: Operation; relativePath: string }[];
+      try {
+        items = await route.engine.due(deps.runtime.now(), 100, AbortSignal.timeout(60_000));
+      } catch (err) {
+        deps.runtime.logger.warn({ mount: route.mount.path, err: err instanceof Error ? err.name : 'error' }, 'scheduler could not list due work');
+        continue;
+      }
+      for (const item of items) {
+        try {
+          await deps.pipeline.handle({
+            operation: item.operation,
+            path: `${route.mount.path}${item.relativePath}`,
+            data: {},
+            params: {},
+            preconditions: {},
+            principal: SYSTEM,
+            requestId: deps.runtime.randomUUID(),
+            signal: AbortSignal.timeout(120_000),
+            clientAddress: null,
+          });
+        } catch (err) {
+          deps.runtime.logger.warn({ mount: route.mount.path, operation: item.operation, code: err instanceof Error && 'code' in err ? String(err.code) : 'error' }, 'scheduled work failed');
+        }
+      }
+    }
+  };
+
   const runOnce = (): Promise<void> => {
     // One run at a time: a slow run is not stacked on.
-    running ??= rotateTransitKeys().finally(() => {
+    running ??= Promise.all([rotateTransitKeys(), runDueWork()]).then(() => undefined).finally(() => {
       running = null;
     });
     return running;

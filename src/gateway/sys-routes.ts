@@ -178,8 +178,25 @@ export const sysRoutes: readonly ApiRoute[] = [
     response: z.object({ data: z.record(z.string(), mountSchema) }),
     handler: async ({ core }) => {
       const data: JsonObject = {};
-      for (const m of core.mounts.list()) data[m.path] = describeMount(m);
+      const health = core.mountHealth.report();
+      for (const m of core.mounts.list()) data[m.path] = { ...describeMount(m), ...(health[m.path] === undefined ? {} : { status: { ...health[m.path] } }) };
       return { status: 200, body: { data } };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/sys/mounts/{path}/validate',
+    summary: 'Check a mount\'s configuration',
+    description: 'Runs the backend\'s configuration check now (for cloud mounts: an authenticated call with the mount\'s credentials) and reports {ok, error, checked_time}. Needs update on sys/mounts/<path>/validate.',
+    tag: 'sys',
+    auth: 'token',
+    capability: 'update',
+    sealed: false,
+    handler: async ({ core, params }) => {
+      const wanted = mountKey(params.path);
+      if (!core.mounts.list().some((m) => m.path === wanted)) throw new NotFoundError(`no mount at "${wanted}"`);
+      const result = await core.mountHealth.check(wanted);
+      return { status: 200, body: { data: result === null ? { ok: true, error: null, checked_time: null, note: 'this backend has nothing to check' } : { ...result } } };
     },
   }),
   defineRoute({

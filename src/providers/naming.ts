@@ -18,14 +18,16 @@ export interface NamingRules {
   caseInsensitive: boolean;
   /** For error messages: the cloud's rule, e.g. `[0-9a-zA-Z-]{1,127}`. */
   describe: string;
+  /** Characters a whole name (or a mount's name prefix) may use. */
+  valid: RegExp;
 }
 
 /** AWS Secrets Manager: `A-Za-z0-9/_+=.@-`, up to 512. `/` is kept (AWS names are paths); `=` escapes. */
-export const AWS_NAMING: NamingRules = { safe: /[A-Za-z0-9/_+.@-]/, escape: '=', maxLength: 512, caseInsensitive: false, describe: 'A-Za-z0-9/_+=.@-, at most 512 characters' };
+export const AWS_NAMING: NamingRules = { safe: /[A-Za-z0-9/_+.@-]/, escape: '=', maxLength: 512, caseInsensitive: false, describe: 'A-Za-z0-9/_+=.@-, at most 512 characters', valid: /^[A-Za-z0-9/_+=.@-]+$/ };
 /** Azure Key Vault: `[0-9a-zA-Z-]{1,127}`, case-insensitive. `-` escapes; upper case is escaped. */
-export const AZURE_NAMING: NamingRules = { safe: /[a-z0-9]/, escape: '-', maxLength: 127, caseInsensitive: true, describe: '[0-9a-zA-Z-]{1,127}, case-insensitive' };
+export const AZURE_NAMING: NamingRules = { safe: /[a-z0-9]/, escape: '-', maxLength: 127, caseInsensitive: true, describe: '[0-9a-zA-Z-]{1,127}, case-insensitive', valid: /^[0-9a-zA-Z-]+$/ };
 /** GCP Secret Manager: `[a-zA-Z0-9_-]{1,255}`. `_` escapes. */
-export const GCP_NAMING: NamingRules = { safe: /[A-Za-z0-9-]/, escape: '_', maxLength: 255, caseInsensitive: false, describe: '[a-zA-Z0-9_-]{1,255}' };
+export const GCP_NAMING: NamingRules = { safe: /[A-Za-z0-9-]/, escape: '_', maxLength: 255, caseInsensitive: false, describe: '[a-zA-Z0-9_-]{1,255}', valid: /^[a-zA-Z0-9_-]+$/ };
 
 const hex2 = (b: number) => b.toString(16).toUpperCase().padStart(2, '0');
 

@@ -5,7 +5,9 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sensitive, toHex } from '../core/index.js';
+import { Sensitive, createWebRuntime, toHex } from '../core/index.js';
+import { createMemoryStorage } from '../storage/index.js';
+import { createRotation } from './rotation.js';
 import { createNameMapper } from './naming.js';
 import type { NamingRules } from './naming.js';
 import { ProviderError } from './types.js';
@@ -183,6 +185,97 @@ export function describeProviderConformance(name: string, factory: () => Promise
       await p.destroyVersion(n, v1.id, signal());
       expect(await p.read(n, { versionId: v1.id }, signal())).toBeNull();
       expect(valueText((await p.read(n, { stage: 'current' }, signal()))?.value)).toBe('two');
+    });
+
+    describe('rotation over this store (current, pending, previous)', () => {
+      const rotationFor = (port: SecretProvider, status: number) =>
+        createRotation({
+          port,
+          storage: stateStorage,
+          runtime: createWebRuntime({ fetch: async () => new Response(null, { status }) }),
+        });
+      const stateStorage = createMemoryStorage();
+      const ctx = { mount: 'cloud/', signal: AbortSignal.timeout(60_000), allowedWebhooks: ['https://verify.test/'] };
+      const settings = { fields: ['password'], length: 20, alphabet: 'alphanumeric' as const, webhook: { url: 'https://verify.test/ok', timeout: '5s' } };
+
+      it('promotes a verified new value and keeps the old one as previous', async () => {
+        const n = unique('rotate-ok');
+        await p.create(n, text('{"user":"app","password":"old"}'), {}, signal());
+        const rotation = rotationFor(p, 204);
+        await rotation.configure(n, settings);
+        const result = await rotation.rotate(n, n, ctx);
+        const current = JSON.parse(valueText((await p.read(n, { stage: 'current' }, signal()))?.value)) as Record<string, string>;
+        expect(current.user).toBe('app');
+        expect(current.password).toMatch(/^[A-Za-z0-9]{20}$/);
+        expect((await p.read(n, { stage: 'current' }, signal()))?.version.id).toBe(result.version);
+        expect(valueText((await p.read(n, { stage: 'previous' }, signal()))?.value)).toContain('"old"');
+        expect(await p.read(n, { stage: 'pending' }, signal())).toBeNull();
+      });
+
+      it('rolls back when verification fails', async () => {
+        const n = unique('rotate-fail');
+        await p.create(n, text('{"password":"old"}'), {}, signal());
+        const rotation = rotationFor(p, 500);
+        await rotation.configure(n, settings);
+        await expect(rotation.rotate(n, n, ctx)).rejects.toThrow(/rolled back/);
+        expect(valueText((await p.read(n, { stage: 'current' }, signal()))?.value)).toBe('{"password":"old"}');
+        expect(await p.read(n, { stage: 'pending' }, signal())).toBeNull();
+      });
+
+      it('resumes a verified rotation interrupted before promotion, never leaving two currents', async () => {
+        const n = unique('rotate-crash');
+        await p.create(n, text('{"password":"old"}'), {}, signal());
+        let crash = true;
+        // The process "dies" between verification and promotion: promote fails once.
+        const crashing: SecretProvider = {
+          ...p,
+          promote: async (name, id, s) => {
+            if (crash) {
+              crash = false;
+              throw new ProviderError('unavailable', 'simulated crash before promotion');
+            }
+            return p.promote(name, id, s);
+          },
+        };
+        const first = rotationFor(crashing, 204);
+        await first.configure(n, settings);
+        await expect(first.rotate(n, n, ctx)).rejects.toThrow();
+        expect(valueText((await p.read(n, { stage: 'current' }, signal()))?.value)).toBe('{"password":"old"}');
+        const pendingId = (await p.read(n, { stage: 'pending' }, signal()))?.version.id;
+        expect(pendingId).toBeDefined();
+        const resumed = await rotationFor(p, 204).rotate(n, n, ctx);
+        expect(resumed.resumed).toBe(true);
+        expect(resumed.version).toBe(pendingId);
+        expect((await p.read(n, { stage: 'current' }, signal()))?.version.id).toBe(pendingId);
+        const info = await p.describe(n, signal());
+        expect(info?.versions.filter((v) => v.stages.includes('current'))).toHaveLength(1);
+      });
+
+      it('rolls back an unverified rotation left behind by a crash, then rotates afresh', async () => {
+        const n = unique('rotate-crash-early');
+        await p.create(n, text('{"password":"old"}'), {}, signal());
+        let crash = true;
+        // Verification fails and the process "dies" before it can discard the pending version.
+        const crashing: SecretProvider = {
+          ...p,
+          discardPending: async (name, id, s) => {
+            if (crash) {
+              crash = false;
+              throw new ProviderError('unavailable', 'simulated crash during rollback');
+            }
+            return p.discardPending(name, id, s);
+          },
+        };
+        const first = rotationFor(crashing, 500);
+        await first.configure(n, settings);
+        await expect(first.rotate(n, n, ctx)).rejects.toThrow();
+        const second = await rotationFor(p, 204).rotate(n, n, ctx);
+        expect(second.resumed).toBe(false);
+        expect((await p.read(n, { stage: 'current' }, signal()))?.version.id).toBe(second.version);
+        const info = await p.describe(n, signal());
+        expect(info?.versions.filter((v) => v.stages.includes('current'))).toHaveLength(1);
+        expect(info?.versions.filter((v) => v.stages.includes('pending'))).toHaveLength(0);
+      });
     });
 
     it('answers not_found for operations on a missing secret', async () => {

@@ -11,11 +11,15 @@ import { createStaticKeySeal } from '../../src/barrier/index.js';
 import { createMemoryStorage } from '../../src/storage/index.js';
 import { createApp } from '../../src/gateway/app.js';
 import { parseConfig } from '../../src/gateway/config.js';
-import { createKeygateCore } from '../../src/gateway/keygate.js';
+import { createKeygateCore, engineRegistry } from '../../src/gateway/keygate.js';
+import { memoryProviderDefinition } from '../../src/providers/index.js';
+import type { ProviderDefinition } from '../../src/providers/index.js';
 import { createCaptureLogger } from './capture-logger.js';
 
 export interface TestGatewayOptions {
   config?: Record<string, unknown>;
+  /** Provider mount types (default: the memory provider as `memory-store`). */
+  providers?: ProviderDefinition[];
   /** Audit sink factories by type; `memory` (backed by `sinks` below) is always there. */
   auditSinks?: Readonly<Record<string, SinkFactory>>;
   storage?: ManagedStorage;
@@ -34,6 +38,8 @@ export interface SendOptions {
 
 export async function createTestGateway(options: TestGatewayOptions = {}) {
   const logger = createCaptureLogger();
+  // The memory provider stands in for a cloud store; the cloud suites run against emulators.
+  const engines = engineRegistry(options.providers ?? [memoryProviderDefinition]);
   const runtime = createWebRuntime({ logger, ...options.runtime });
   const storage = options.storage ?? createMemoryStorage();
   const key = options.key ?? runtime.randomBytes(32);
@@ -42,7 +48,8 @@ export async function createTestGateway(options: TestGatewayOptions = {}) {
   const sinks = new Map<string, MemorySink>();
   const seal = (k: Uint8Array) => createStaticKeySeal({ key: k, subtle: runtime.subtle, randomBytes: runtime.randomBytes, type: 'dev-key-file' });
   const core = createKeygateCore({
-    config: parseConfig({ storage: { type: 'memory' }, ...options.config }, 'test'),
+    config: parseConfig({ storage: { type: 'memory' }, ...options.config }, 'test', engines),
+    engines,
     storage,
     runtime,
     version: 'test',

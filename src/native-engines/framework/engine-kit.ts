@@ -98,7 +98,7 @@ function defineEngine<Options, State>(spec: EngineSpec<Options, State>): EngineD
       const options = parseOrThrow(spec.options, deps.options ?? {}, `invalid options for a ${spec.type} mount`, ['options']);
       const state = spec.setup({ storage: deps.storage, runtime: deps.runtime, options });
       const mount = { storage: deps.storage, runtime: deps.runtime, options, state };
-      return table.map(({ path, description }): BoundPath => ({
+      const paths = table.map(({ path, description }): BoundPath => ({
         description,
         exists: (req, params) => (path.exists === undefined ? Promise.resolve(true) : path.exists({ ...mount, req, params })),
         invoke(operation: Operation, req, params) {
@@ -107,6 +107,7 @@ function defineEngine<Options, State>(spec: EngineSpec<Options, State>): EngineD
           return op.invoke({ ...mount, req, params });
         },
       }));
+      return { paths, hooks: spec.hooks?.(mount) ?? {} };
     },
   };
 }

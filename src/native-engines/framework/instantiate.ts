@@ -50,10 +50,11 @@ export function resolveOperation(path: PathDescription, operation: Operation): O
  * calls the definition's `setup` once.
  */
 export function instantiateEngine(definition: EngineDefinition, deps: EngineDeps): Engine {
-  const paths = definition.bind(deps);
+  const { paths, hooks } = definition.bind(deps);
   return {
     type: definition.type,
     actions: definition.actions,
+    ...hooks,
     async handle(req: BackendRequest): Promise<OperationResponse> {
       const match = findPath(paths, req.relativePath);
       if (match === null) throw unsupportedPath();

@@ -11,6 +11,7 @@
 import type { z } from 'zod';
 import type {
   ActionOperation,
+  Engine,
   BackendRequest,
   JsonObject,
   Operation,
@@ -144,6 +145,15 @@ export interface EngineSpec<Options, State> {
   /** Builds per-mount state (locks, caches) once, when the mount is created. */
   setup(ctx: SetupContext<Options>): State;
   paths: readonly PathSpec<Options, State>[];
+  /** Engine-level hooks over the mount's state: scheduled work, a configuration check, cleanup. */
+  hooks?(mount: MountContext<Options, State>): EngineHooks;
+}
+
+/** What an engine offers the gateway besides its paths (see `Engine.due`, `validate`, `close`). */
+export interface EngineHooks {
+  due?: Engine['due'];
+  validate?: Engine['validate'];
+  close?: Engine['close'];
 }
 
 /** A path spec bound to one mount's options and state: what an engine instance dispatches to. */
@@ -168,7 +178,7 @@ export interface EngineDefinition {
    * Framework-internal (call `instantiateEngine`): validates `deps.options` (throws
    * `ValidationError`), runs `setup` once, and binds every path to the result.
    */
-  readonly bind: (deps: EngineDeps) => readonly BoundPath[];
+  readonly bind: (deps: EngineDeps) => { paths: readonly BoundPath[]; hooks: EngineHooks };
 }
 
 /** One (path spec × operation) pair, for the gateway's OpenAPI document. */
