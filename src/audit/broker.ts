@@ -7,7 +7,7 @@
  */
 
 import { z } from 'zod';
-import { GatewayError, NotFoundError, ValidationError, fromBase64, fromUtf8, parseDuration, parseOrThrow, toBase64, utf8 } from '../core/index.js';
+import { GatewayError, NotFoundError, ValidationError, fromBase64, fromUtf8, parseDuration, parseOrThrow, redactCredentials, toBase64, utf8 } from '../core/index.js';
 import type { JsonObject, Runtime, Storage } from '../core/index.js';
 import { createSigner, generateSigningKey } from './chain.js';
 import type { ChainHead } from './chain.js';
@@ -21,8 +21,6 @@ const TABLE_KEY = 'audit/devices';
 const KEYS = (name: string) => `audit/device/${name}/keys`;
 const HEAD = (name: string) => `audit/device/${name}/head`;
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-/** Option names whose values are credentials: never shown by `GET sys/audit`. */
-const SECRET_OPTION = /token|password|secret|key$/i;
 
 /** Creates a sink of one type; throws `ValidationError` for bad options. */
 export type SinkFactory = (options: JsonObject, ctx: SinkContext) => Promise<AuditSink>;
@@ -202,7 +200,7 @@ export function createAuditBroker(deps: {
         required: stored.required,
         log_raw: stored.log_raw,
         source: stored.source,
-        options: Object.fromEntries(Object.entries(stored.options).map(([k, v]) => [k, SECRET_OPTION.test(k) ? '[redacted]' : v])),
+        options: redactCredentials(stored.options) as JsonObject,
         public_key: device.publicKey,
         counters: device.counters(),
         head: device.head(),

@@ -12,3 +12,5 @@ export * from './streams.js';
 export * from './random-string.js';
 export * from './rotation-config.js';
 export * from './merge-patch.js';
+export * from './redact.js';
+export * from './sleep.js';

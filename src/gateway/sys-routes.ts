@@ -5,7 +5,7 @@
  */
 
 import { z } from 'zod';
-import { GatewayError, NotFoundError, SealedError, ValidationError, fromBase64 } from '../core/index.js';
+import { GatewayError, NotFoundError, SealedError, ValidationError, fromBase64, redactCredentials } from '../core/index.js';
 import type { JsonObject } from '../core/index.js';
 import { auditDeviceSchema } from '../audit/index.js';
 import { defineRoute } from './api-route.js';
@@ -64,7 +64,7 @@ const auditDeviceBodySchema = auditDeviceSchema.omit({ name: true });
 const describeMount = (m: MountEntry, auth = false): JsonObject => ({
   type: m.type,
   description: m.description,
-  options: m.options,
+  options: redactCredentials(m.options),
   uuid: m.id,
   ...(auth ? { accessor: mountAccessor(m) } : {}),
   source: m.source,

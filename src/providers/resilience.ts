@@ -5,6 +5,7 @@
  * cloud fails fast while other mounts keep serving.
  */
 
+import { sleep } from '../core/index.js';
 import type { Runtime } from '../core/index.js';
 import { ProviderError } from './types.js';
 import type { SecretProvider } from './types.js';
@@ -73,16 +74,6 @@ export function withResilience(
     const random = new DataView(runtime.randomBytes(4).buffer).getUint32(0) / 2 ** 32;
     return Math.min(Math.max(random * cap, hint ?? 0), Math.max(settings.backoffMaxMs, hint ?? 0));
   };
-  const sleep = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal.aborted) return reject(new ProviderError('timeout', 'the call was cancelled'));
-      const timer = setTimeout(resolve, ms);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(new ProviderError('timeout', 'the call was cancelled'));
-      }, { once: true });
-    });
-
   const call = async <T>(method: string, signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     if (breaker === 'open') {
       if (runtime.now() - openedAt < settings.breakerOpenMs) throw new ProviderError('unavailable', 'the secret store is failing; requests are paused (circuit open)');
@@ -120,7 +111,7 @@ export function withResilience(
           throw error;
         }
         tokens -= 1;
-        await sleep(jitter(attempt, error.options.retryAfterMs), signal);
+        await sleep(jitter(attempt, error.options.retryAfterMs), signal, () => new ProviderError('timeout', 'the call was cancelled'));
       }
     }
   };

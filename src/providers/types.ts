@@ -121,13 +121,18 @@ export type ProviderErrorKind =
  * the SDK error for debugging and is never logged or returned.
  */
 export class ProviderError extends Error {
+  readonly options: { retryAfterMs?: number; retryable?: boolean };
+
   constructor(
     readonly kind: ProviderErrorKind,
     message: string,
-    readonly options: { retryAfterMs?: number; cause?: unknown; retryable?: boolean } = {},
+    options: { retryAfterMs?: number; cause?: unknown; retryable?: boolean } = {},
   ) {
-    super(message);
+    // The SDK error goes into Error's own `cause`, which is non-enumerable: JSON.stringify and
+    // spreading never carry it (it holds the cloud's text: request ids, ARNs, project ids).
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ProviderError';
+    this.options = { ...(options.retryAfterMs === undefined ? {} : { retryAfterMs: options.retryAfterMs }), ...(options.retryable === undefined ? {} : { retryable: options.retryable }) };
   }
 }
 
