@@ -22,7 +22,10 @@ import { createSqliteStorage } from '../storage/sqlite.node.js';
 import { createApp } from './app.js';
 import { ConfigError } from './config.js';
 import { USAGE, UsageError, loadConfig, parseArgs } from './config.node.js';
-import { createKeygateCore } from './keygate.js';
+import { createKeygateCore, engineRegistry } from './keygate.js';
+import { awsSecretsManagerProvider } from '../providers/aws/index.js';
+import { azureKeyVaultProvider } from '../providers/azure/index.js';
+import { gcpSecretManagerProvider } from '../providers/gcp/index.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -34,7 +37,8 @@ export interface RunningGateway {
 
 /** Starts Keygate from command-line arguments and the environment. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningGateway> {
-  const resolved = await loadConfig(argv, env, process.cwd());
+  const engines = engineRegistry([awsSecretsManagerProvider, azureKeyVaultProvider, gcpSecretManagerProvider]);
+  const resolved = await loadConfig(argv, env, process.cwd(), engines);
   const { config, paths } = resolved;
   const logger: Logger = pino({
     level: config.log.level,
@@ -60,6 +64,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     version,
     seal: createDevKeyFileSeal(key, runtime),
     sealFromKey: (submitted) => (submitted.length === 32 ? createStaticKeySeal({ key: submitted, subtle: runtime.subtle, randomBytes: runtime.randomBytes, type: 'dev-key-file' }) : null),
+    engines,
     auditSinks: createAuditSinkFactories({ runtime }),
     auditSpoolRoot: path.join(paths.dataDir, 'audit-spool'),
     onRootToken: async (token) => {
