@@ -17,9 +17,15 @@ export interface WrappedKey {
 export interface KeyWrapper {
   readonly type: string;
   /** Wraps `key`, binding `aad` (the wrapped key only unwraps with the same `aad`). */
-  wrap(key: Uint8Array, aad: Uint8Array): Promise<WrappedKey>;
-  /** Unwraps; throws `ERR_UNSEAL_FAILED` (opaque) for a wrong key, tampered bytes or a different `aad`. */
-  unwrap(wrapped: WrappedKey, aad: Uint8Array): Promise<Uint8Array>;
+  wrap(key: Uint8Array, aad: Uint8Array, signal?: AbortSignal): Promise<WrappedKey>;
+  /**
+   * Unwraps; throws `ERR_UNSEAL_FAILED` (opaque) for a wrong key, tampered bytes or a
+   * different `aad`, and `ERR_SEAL_UNAVAILABLE` when the key service cannot be reached (so
+   * the gateway retries instead of treating it as tampering).
+   */
+  unwrap(wrapped: WrappedKey, aad: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
+  /** A cheap check that the key service and key are usable (KMS seals). */
+  validate?(signal: AbortSignal): Promise<void>;
 }
 
 /** What the barrier reports about its keyring, never the keys. */

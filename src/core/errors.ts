@@ -31,6 +31,7 @@ export const ERROR_CATALOGUE = {
   ERR_UPSTREAM_ROTATION_FAILED: { status: 502, expose: true },
   ERR_SEALED: { status: 503, expose: true },
   ERR_AUDIT_UNAVAILABLE: { status: 503, expose: true },
+  ERR_SEAL_UNAVAILABLE: { status: 503, expose: true },
   ERR_NOT_INITIALIZED: { status: 503, expose: true },
   ERR_STORAGE_UNAVAILABLE: { status: 503, expose: false },
   ERR_UPSTREAM_UNAVAILABLE: { status: 503, expose: true },
