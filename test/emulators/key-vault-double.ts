@@ -1,7 +1,8 @@
 /**
- * An in-repo HTTPS double of the Azure Key Vault secrets REST API (api-version 7.0–7.6 and
- * 2025-07-01), used where Lowkey Vault cannot be had (docs/decisions/0011-azure-emulator.md).
- * It follows Azure's documented behaviour, not Keygate's needs:
+ * An in-repo HTTPS double of the Azure Key Vault secrets and keys REST APIs (api-version
+ * 7.0–7.6 and 2025-07-01), used where Lowkey Vault cannot be had
+ * (docs/decisions/0011-azure-emulator.md). It follows Azure's documented behaviour, not
+ * Keygate's needs:
  *
  * - challenge authentication: a request without a bearer token gets 401 with a
  *   `WWW-Authenticate` challenge; an unknown token 401; a token marked forbidden 403
@@ -15,7 +16,21 @@
  *   `ObjectIsBeingDeleted`; set on a deleted name answers 409 `ObjectIsDeletedButRecoverable`;
  *   recovery likewise becomes visible after `settlePolls` reads;
  * - lists page with `maxresults` (1–25) and an opaque `$skiptoken` in `nextLink`;
- * - limits: at most 15 tags (keys ≤ 512, values ≤ 256 characters), values ≤ 25 KiB.
+ * - limits: at most 15 tags (keys ≤ 512, values ≤ 256 characters), values ≤ 25 KiB;
+ * - keys (see `routeKeys`): RSA keys of 2048, 3072 or 4096 bits created with `key_ops`,
+ *   versions made by create and rotate, attributes updated by PATCH, `wrapkey`/`unwrapkey`
+ *   with real RSA-OAEP (SHA-1) and RSA-OAEP-256 (SHA-256) over `node:crypto`, identifiers
+ *   `<vault>/keys/<name>/<version>`, and Azure's errors: 404 `KeyNotFound`, 403 `Forbidden`
+ *   with `KeyDisabled` (any use of a disabled version, also get) or `KeyOperationForbidden`
+ *   (an operation outside the version's `key_ops`), 400 `BadParameter`; RSA-OAEP binds no
+ *   associated data, as in Azure;
+ * - RBAC by data action for tokens given `tokenDataActions` (e.g. the built-in role Key Vault
+ *   Crypto Service Encryption User: keys read, wrap and unwrap only), answered with 403
+ *   `ForbiddenByRbac` naming the missing action.
+ *
+ * Not modelled: EC and oct keys, RSA1_5 (Node 20 no longer decrypts PKCS#1 v1.5), key
+ * deletion and recovery, rotation policies, release policies, `exp`/`nbf` enforcement.
+ * `seedKey` is an admin hook that creates a key version without a request.
  *
  * Faults (throttling with `Retry-After`, 5xx, hangs) can be queued, for the errors a test
  * cannot otherwise provoke. Every response carries `x-ms-request-id`, so tests can check that
@@ -23,7 +38,8 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { constants as cryptoConstants, generateKeyPair, privateDecrypt, publicEncrypt, randomBytes, randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -38,6 +54,8 @@ export interface QueuedFault {
   retryAfter?: number;
   /** Never answer (until the server stops): a hung upstream. */
   hang?: boolean;
+  /** Applies to the next request whose path contains this text (default: the next request). */
+  match?: string;
 }
 
 export interface KeyVaultDoubleOptions {
@@ -50,19 +68,51 @@ export interface KeyVaultDoubleOptions {
   /** Appears in error messages as Azure's do (tenant, vault name): lets tests prove Keygate never repeats them. */
   tenantId?: string;
   vaultName?: string;
+  /**
+   * Tokens restricted to the listed data actions (`Microsoft.KeyVault/vaults/keys/wrap/action`,
+   * …); a request outside them answers 403 `ForbiddenByRbac`. Such tokens are accepted even
+   * when not in `acceptedTokens`; tokens listed only there hold every action.
+   */
+  tokenDataActions?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** What `seedKey` creates (defaults: RSA, 2048 bits, Azure's default RSA operations, enabled). */
+export interface SeedKeyOptions {
+  kty?: 'RSA' | 'RSA-HSM';
+  keySize?: number;
+  keyOps?: readonly string[];
+  enabled?: boolean;
+}
+
+/** A key version made by `seedKey`. */
+export interface SeededKey {
+  /** `<vaultUrl>/keys/<name>/<version>`. */
+  kid: string;
+  version: string;
+  /** The public key (SPKI PEM), for checking wraps independently of the double. */
+  publicKeyPem: string;
+}
+
+/** The data actions of the built-in role Key Vault Crypto Service Encryption User. */
+export const CRYPTO_SERVICE_ENCRYPTION_USER_ACTIONS: readonly string[] = [
+  'Microsoft.KeyVault/vaults/keys/read',
+  'Microsoft.KeyVault/vaults/keys/wrap/action',
+  'Microsoft.KeyVault/vaults/keys/unwrap/action',
+];
 
 export interface KeyVaultDouble {
   /** `https://127.0.0.1:<port>`, no trailing slash. */
   vaultUrl: string;
   /** The self-signed certificate the server presents (PEM). */
   caPem: string;
-  /** Queues faults answered, in order, to the next authenticated requests. */
+  /** Queues faults answered, in order, to the next authenticated requests (those matching `match`, when given). */
   queueFaults(...faults: QueuedFault[]): void;
   /** Request ids sent so far (`x-ms-request-id`). */
   readonly requestIds: readonly string[];
   /** Requests received, by `METHOD path-without-query` (for tests of call counts). */
   readonly requests: readonly string[];
+  /** Admin hook: creates a new version of key `name` (the key too, when new) without a request. */
+  seedKey(name: string, options?: SeedKeyOptions): Promise<SeededKey>;
   stop(): Promise<void>;
 }
 
@@ -87,6 +137,63 @@ interface Secret {
   deleted: { date: number; scheduledPurge: number; pollsLeft: number } | null;
   /** Reads of the secret that still answer 404 after a recovery. */
   recoveringPollsLeft: number;
+}
+
+interface KeyVersion {
+  id: string;
+  kty: 'RSA' | 'RSA-HSM';
+  keyOps: string[];
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** Modulus and exponent, base64url (JWK). */
+  n: string;
+  e: string;
+  enabled: boolean;
+  nbf: number | undefined;
+  exp: number | undefined;
+  tags: Record<string, string> | undefined;
+  created: number;
+  updated: number;
+  seq: number;
+}
+
+interface VaultKey {
+  name: string;
+  versions: KeyVersion[];
+}
+
+/** Key operations Azure knows (JsonWebKeyOperation). */
+const KEY_OPERATIONS = new Set(['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey', 'import', 'export']);
+/** What an RSA key may do when `key_ops` is not given. */
+const DEFAULT_RSA_OPS = ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey'];
+const RSA_KEY_SIZES = new Set([2048, 3072, 4096]);
+/** RSA-OAEP uses SHA-1 for the hash and MGF1; RSA-OAEP-256 SHA-256 for both (JWA, RFC 7518 §4.3). */
+const OAEP_HASH: Record<string, 'sha1' | 'sha256'> = { 'RSA-OAEP': 'sha1', 'RSA-OAEP-256': 'sha256' };
+const KEY_ACTION = 'Microsoft.KeyVault/vaults/keys';
+const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+
+const generateRsa = (modulusLength: number, publicExponent: number): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> =>
+  new Promise((resolve, reject) => {
+    generateKeyPair('rsa', { modulusLength, publicExponent }, (err, publicKey, privateKey) => (err === null ? resolve({ publicKey, privateKey }) : reject(err)));
+  });
+
+/**
+ * The RBAC data action a request needs. Keys follow Azure's action names; secrets are
+ * approximated by get (reads) and set (everything else).
+ */
+function dataActionOf(method: string, parts: readonly string[]): string {
+  const [collection, name = '', second = '', third = ''] = parts;
+  if (collection === 'keys') {
+    const op = (third === '' ? second : third).toLowerCase();
+    if (method === 'POST' && op === 'wrapkey') return `${KEY_ACTION}/wrap/action`;
+    if (method === 'POST' && op === 'unwrapkey') return `${KEY_ACTION}/unwrap/action`;
+    if (method === 'POST' && second.toLowerCase() === 'rotate') return `${KEY_ACTION}/rotate/action`;
+    if (method === 'POST' && second.toLowerCase() === 'create') return `${KEY_ACTION}/create/action`;
+    if (method === 'PATCH') return `${KEY_ACTION}/update/action`;
+    if (method === 'GET' || name === '') return `${KEY_ACTION}/read`;
+    return `${KEY_ACTION}/write/action`;
+  }
+  return method === 'GET' ? 'Microsoft.KeyVault/vaults/secrets/getSecret/action' : 'Microsoft.KeyVault/vaults/secrets/setSecret/action';
 }
 
 const API_VERSIONS = new Set(['7.0', '7.1', '7.2', '7.3', '7.4', '7.5', '7.6', '2025-07-01']);
@@ -167,6 +274,7 @@ export async function startKeyVaultDouble(options: KeyVaultDoubleOptions): Promi
   const tenantId = options.tenantId ?? randomUUID();
   const vaultName = options.vaultName ?? 'keygate-double';
   const secrets = new Map<string, Secret>();
+  const keys = new Map<string, VaultKey>();
   const faults: QueuedFault[] = [];
   const requestIds: string[] = [];
   const requests: string[] = [];
@@ -225,6 +333,187 @@ export async function startKeyVaultDouble(options: KeyVaultDoubleOptions): Promi
     return v;
   };
   const disabled = () => new HttpError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
+  const forbiddenByRbac = (action: string) =>
+    new HttpError(
+      403,
+      'Forbidden',
+      `Caller is not authorized to perform action on resource.\r\nCaller: appid=${randomUUID()};oid=${randomUUID()};iss=https://sts.windows.net/${tenantId}/\r\nAction: '${action}'\r\nResource: '/subscriptions/${randomUUID()}/resourcegroups/keygate/providers/microsoft.keyvault/vaults/${vaultName}'\r\nAssignment: (not found)\r\nDecisionReason: 'DeniedWithNoValidRBAC'\r\nVault: ${vaultName};location=westeurope\r\n`,
+      'ForbiddenByRbac',
+    );
+
+  // ---- keys -------------------------------------------------------------------------------
+
+  const findKey = (name: string): VaultKey | undefined => keys.get(name.toLowerCase());
+  const newestKey = (k: VaultKey): KeyVersion | undefined => k.versions.reduce<KeyVersion | undefined>((a, v) => (a === undefined || v.seq > a.seq ? v : a), undefined);
+  const keyNotFound = (name: string, version = '') =>
+    new HttpError(404, 'KeyNotFound', `A key with (name/id) ${name}${version === '' ? '' : `/${version}`} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
+  const keyDisabled = (operation: string) => new HttpError(403, 'Forbidden', `Operation ${operation} is not allowed on a disabled key.`, 'KeyDisabled');
+  const keyAttributes = (v: KeyVersion) => ({
+    enabled: v.enabled,
+    ...(v.nbf === undefined ? {} : { nbf: v.nbf }),
+    ...(v.exp === undefined ? {} : { exp: v.exp }),
+    created: v.created,
+    updated: v.updated,
+    recoveryLevel: 'Recoverable+Purgeable',
+    recoverableDays: RECOVERABLE_DAYS,
+    exportable: false,
+  });
+  const kidOf = (k: VaultKey, v: KeyVersion) => `${vaultUrl}/keys/${k.name}/${v.id}`;
+  const keyBundle = (k: VaultKey, v: KeyVersion) => ({
+    key: { kid: kidOf(k, v), kty: v.kty, key_ops: v.keyOps, n: v.n, e: v.e },
+    attributes: keyAttributes(v),
+    ...(v.tags === undefined ? {} : { tags: v.tags }),
+  });
+  const keyItem = (k: VaultKey, v: KeyVersion, withVersion: boolean) => ({
+    kid: withVersion ? kidOf(k, v) : `${vaultUrl}/keys/${k.name}`,
+    attributes: keyAttributes(v),
+    ...(v.tags === undefined ? {} : { tags: v.tags }),
+  });
+  /** A version of an existing key: the newest for `''`. */
+  const keyVersion = (name: string, version: string): { key: VaultKey; version: KeyVersion } => {
+    checkName(name);
+    const k = findKey(name);
+    if (k === undefined) throw keyNotFound(name);
+    const v = version === '' ? newestKey(k) : VERSION.test(version) ? k.versions.find((x) => x.id === version) : undefined;
+    if (v === undefined) throw keyNotFound(name, version);
+    return { key: k, version: v };
+  };
+  const keyOpsFrom = (raw: unknown, fallback: readonly string[]): string[] => {
+    if (raw === undefined || raw === null) return [...fallback];
+    if (!Array.isArray(raw) || raw.some((op) => typeof op !== 'string' || !KEY_OPERATIONS.has(op))) {
+      throw new HttpError(400, 'BadParameter', 'Invalid key operation: key_ops must list JsonWebKeyOperation values.');
+    }
+    return [...new Set(raw.filter((op): op is string => typeof op === 'string'))];
+  };
+  /** Adds a version to key `name` (creating the key): create, rotate and `seedKey`. */
+  const addKeyVersion = async (
+    name: string,
+    spec: { kty: 'RSA' | 'RSA-HSM'; size: number; exponent: number; keyOps: string[]; enabled: boolean; nbf?: number; exp?: number; tags?: Record<string, string> },
+  ): Promise<{ key: VaultKey; version: KeyVersion }> => {
+    const { publicKey, privateKey } = await generateRsa(spec.size, spec.exponent);
+    const jwk = publicKey.export({ format: 'jwk' });
+    let k = findKey(name);
+    if (k === undefined) {
+      k = { name, versions: [] };
+      keys.set(name.toLowerCase(), k);
+    }
+    const now = seconds();
+    const v: KeyVersion = {
+      id: randomBytes(16).toString('hex'),
+      kty: spec.kty,
+      keyOps: spec.keyOps,
+      privateKey,
+      publicKey,
+      n: jwk.n ?? '',
+      e: jwk.e ?? '',
+      enabled: spec.enabled,
+      nbf: spec.nbf,
+      exp: spec.exp,
+      tags: spec.tags,
+      created: now,
+      updated: now,
+      seq: ++seq,
+    };
+    k.versions.push(v);
+    return { key: k, version: v };
+  };
+  const decodeValue = (raw: unknown): Buffer => {
+    if (typeof raw !== 'string' || raw === '' || !BASE64URL.test(raw)) throw new HttpError(400, 'BadParameter', 'Property value is required and must be base64url.');
+    return Buffer.from(raw, 'base64url');
+  };
+
+  /** The keys API (docs: https://learn.microsoft.com/rest/api/keyvault/keys/). */
+  const routeKeys = async (method: string, url: URL, parts: string[], body: unknown, apiVersion: string): Promise<{ status: number; body?: unknown }> => {
+    const [, name = '', second = '', third = ''] = parts;
+    if (parts.length > 4) throw new HttpError(404, 'NotFound', 'The requested resource was not found.');
+    // GET /keys: the newest version of each key, without versions in the ids.
+    if (name === '' && method === 'GET') {
+      const items = [...keys.values()]
+        .sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1))
+        .flatMap((k) => {
+          const v = newestKey(k);
+          return v === undefined ? [] : [keyItem(k, v, false)];
+        });
+      return { status: 200, body: page(items, url, '/keys', apiVersion) };
+    }
+    const op = second.toLowerCase();
+    if (method === 'GET' && op === 'versions' && third === '') {
+      const k = keyVersion(name, '').key;
+      const items = [...k.versions].sort((a, b) => (a.id < b.id ? -1 : 1)).map((v) => keyItem(k, v, true));
+      return { status: 200, body: page(items, url, `/keys/${k.name}/versions`, apiVersion) };
+    }
+    if (method === 'POST' && op === 'create' && third === '') {
+      checkName(name);
+      if (!isRecord(body)) throw new HttpError(400, 'BadParameter', 'The request body is required.');
+      if (body.kty !== 'RSA' && body.kty !== 'RSA-HSM') {
+        throw new HttpError(400, 'BadParameter', typeof body.kty === 'string' ? `Key type ${body.kty} is not supported by this double (RSA and RSA-HSM only).` : 'Property kty is required.');
+      }
+      const size = body.key_size === undefined || body.key_size === null ? 2048 : body.key_size;
+      if (typeof size !== 'number' || !RSA_KEY_SIZES.has(size)) throw new HttpError(400, 'BadParameter', 'The specified RSA key size is not supported: use 2048, 3072 or 4096.');
+      const exponent = body.public_exponent === undefined || body.public_exponent === null ? 65537 : body.public_exponent;
+      if (exponent !== 65537 && exponent !== 3) throw new HttpError(400, 'BadParameter', 'The specified public exponent is not supported.');
+      const attrs = isRecord(body.attributes) ? body.attributes : {};
+      const created = await addKeyVersion(name, {
+        kty: body.kty,
+        size,
+        exponent,
+        keyOps: keyOpsFrom(body.key_ops, DEFAULT_RSA_OPS),
+        enabled: typeof attrs.enabled === 'boolean' ? attrs.enabled : true,
+        ...(typeof attrs.nbf === 'number' ? { nbf: attrs.nbf } : {}),
+        ...(typeof attrs.exp === 'number' ? { exp: attrs.exp } : {}),
+        ...(tagsFrom(body) === undefined ? {} : { tags: tagsFrom(body) }),
+      });
+      return { status: 200, body: keyBundle(created.key, created.version) };
+    }
+    if (method === 'POST' && op === 'rotate' && third === '') {
+      // Without a rotation policy, the new version takes the current version's type, size and operations.
+      const { key: k, version: current } = keyVersion(name, '');
+      const size = current.publicKey.asymmetricKeyDetails?.modulusLength ?? 2048;
+      const exponent = Number(current.publicKey.asymmetricKeyDetails?.publicExponent ?? 65537n);
+      const rotated = await addKeyVersion(k.name, { kty: current.kty, size, exponent, keyOps: [...current.keyOps], enabled: true, ...(current.tags === undefined ? {} : { tags: current.tags }) });
+      return { status: 200, body: keyBundle(rotated.key, rotated.version) };
+    }
+    const crypto = third !== '' ? third.toLowerCase() : op === 'wrapkey' || op === 'unwrapkey' ? op : '';
+    if (method === 'POST' && (crypto === 'wrapkey' || crypto === 'unwrapkey')) {
+      const operation = crypto === 'wrapkey' ? 'wrapKey' : 'unwrapKey';
+      const { key: k, version: v } = keyVersion(name, third === '' ? '' : second);
+      if (!v.enabled) throw keyDisabled(operation);
+      if (!v.keyOps.includes(operation)) throw new HttpError(403, 'Forbidden', `Operation ${operation} is not permitted on this key.`, 'KeyOperationForbidden');
+      if (!isRecord(body)) throw new HttpError(400, 'BadParameter', 'The request body is required.');
+      const hash = typeof body.alg === 'string' ? OAEP_HASH[body.alg] : undefined;
+      if (hash === undefined) {
+        throw new HttpError(400, 'BadParameter', body.alg === 'RSA1_5' ? 'RSA1_5 is not supported by this double.' : `Invalid algorithm: ${String(body.alg)} cannot be used with an RSA key.`);
+      }
+      const value = decodeValue(body.value);
+      const padding = cryptoConstants.RSA_PKCS1_OAEP_PADDING;
+      let out: Buffer;
+      try {
+        out = operation === 'wrapKey' ? publicEncrypt({ key: v.publicKey, padding, oaepHash: hash }, value) : privateDecrypt({ key: v.privateKey, padding, oaepHash: hash }, value);
+      } catch {
+        throw new HttpError(400, 'BadParameter', operation === 'wrapKey' ? 'The value is too long for this key and algorithm.' : 'Error occurred while decoding OAEP padding.');
+      }
+      return { status: 200, body: { kid: kidOf(k, v), value: out.toString('base64url') } };
+    }
+    if (method === 'GET' && third === '') {
+      const { key: k, version: v } = keyVersion(name, second);
+      if (!v.enabled) throw keyDisabled('get');
+      return { status: 200, body: keyBundle(k, v) };
+    }
+    if (method === 'PATCH' && third === '') {
+      const { key: k, version: v } = keyVersion(name, second);
+      if (!isRecord(body)) throw new HttpError(400, 'BadParameter', 'The request body is required.');
+      const attrs = isRecord(body.attributes) ? body.attributes : {};
+      if (typeof attrs.enabled === 'boolean') v.enabled = attrs.enabled;
+      if (typeof attrs.nbf === 'number') v.nbf = attrs.nbf;
+      if (typeof attrs.exp === 'number') v.exp = attrs.exp;
+      if (body.key_ops !== undefined) v.keyOps = keyOpsFrom(body.key_ops, v.keyOps);
+      const tags = tagsFrom(body);
+      if (tags !== undefined) v.tags = tags;
+      v.updated = seconds();
+      return { status: 200, body: keyBundle(k, v) };
+    }
+    throw new HttpError(405, 'MethodNotAllowed', 'The requested method is not allowed on this resource.');
+  };
 
   const page = <T>(items: T[], url: URL, path: string, apiVersion: string): { value: T[]; nextLink: string | null } => {
     const raw = url.searchParams.get('maxresults');
@@ -254,6 +543,7 @@ export async function startKeyVaultDouble(options: KeyVaultDoubleOptions): Promi
   const route = async (method: string, url: URL, body: unknown, apiVersion: string): Promise<{ status: number; body?: unknown }> => {
     const parts = url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
     const [collection, name = '', tail = ''] = parts;
+    if (collection === 'keys') return routeKeys(method, url, parts, body, apiVersion);
     if (parts.length > 3) throw new HttpError(404, 'NotFound', 'The requested resource was not found.');
     if (collection === 'secrets') {
       if (name === '' && method === 'GET') {
@@ -393,20 +683,17 @@ export async function startKeyVaultDouble(options: KeyVaultDoubleOptions): Promi
       const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
       const challenge = { 'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="https://vault.azure.net"` };
       if (token === '') throw new HttpError(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', undefined, challenge);
-      if (options.forbiddenTokens?.includes(token) === true) {
-        throw new HttpError(
-          403,
-          'Forbidden',
-          `Caller is not authorized to perform action on resource.\r\nCaller: appid=${randomUUID()};oid=${randomUUID()};iss=https://sts.windows.net/${tenantId}/\r\nAction: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'\r\nResource: '/subscriptions/${randomUUID()}/resourcegroups/keygate/providers/microsoft.keyvault/vaults/${vaultName}'\r\nAssignment: (not found)\r\nDecisionReason: 'DeniedWithNoValidRBAC'\r\nVault: ${vaultName};location=westeurope\r\n`,
-          'ForbiddenByRbac',
-        );
-      }
-      if (!options.acceptedTokens.includes(token)) {
+      const parts = url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+      if (options.forbiddenTokens?.includes(token) === true) throw forbiddenByRbac(dataActionOf(method, parts));
+      const restricted = options.tokenDataActions?.[token];
+      if (restricted !== undefined && !restricted.includes(dataActionOf(method, parts))) throw forbiddenByRbac(dataActionOf(method, parts));
+      if (restricted === undefined && !options.acceptedTokens.includes(token)) {
         throw new HttpError(401, 'Unauthorized', `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${tenantId}/, found https://sts.windows.net/${randomUUID()}/.`, undefined, challenge);
       }
       const apiVersion = url.searchParams.get('api-version') ?? '';
       if (!API_VERSIONS.has(apiVersion)) throw new HttpError(400, 'BadParameter', 'The specified version of the API is not supported or the api-version parameter is missing.');
-      const fault = faults.shift();
+      const at = faults.findIndex((f) => f.match === undefined || url.pathname.toLowerCase().includes(f.match.toLowerCase()));
+      const fault = at < 0 ? undefined : faults.splice(at, 1)[0];
       if (fault !== undefined) {
         if (fault.hang === true) return;
         throw new HttpError(fault.status, fault.code, `Request was not processed (${fault.code}) by vault ${vaultName}; request ${requestId}.`, undefined, fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) });
@@ -437,6 +724,13 @@ export async function startKeyVaultDouble(options: KeyVaultDoubleOptions): Promi
     },
     requestIds,
     requests,
+    seedKey: async (name, seed = {}) => {
+      if (!NAME.test(name)) throw new Error(`invalid key name: ${name}`);
+      const size = seed.keySize ?? 2048;
+      if (!RSA_KEY_SIZES.has(size)) throw new Error(`unsupported RSA key size: ${size}`);
+      const { key: k, version: v } = await addKeyVersion(name, { kty: seed.kty ?? 'RSA', size, exponent: 65537, keyOps: keyOpsFrom(seed.keyOps, DEFAULT_RSA_OPS), enabled: seed.enabled ?? true });
+      return { kid: kidOf(k, v), version: v.id, publicKeyPem: String(v.publicKey.export({ type: 'spki', format: 'pem' })) };
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -3,7 +3,7 @@
  * (the executable jar `com.github.nagyesta.lowkey-vault:lowkey-vault-app`, fetched by
  * `scripts/fetch-lowkey-vault.sh` into `.tmp/lowkey-vault/`, or named by `LOWKEY_VAULT_JAR`)
  * on a free loopback port when the jar and Java are there; otherwise it starts the in-repo
- * HTTPS double of the secrets API (`key-vault-double.ts`), because the Maven Central this
+ * HTTPS double of the secrets and keys APIs (`key-vault-double.ts`), because the Maven Central this
  * project reaches does not serve the jar (docs/decisions/0011-azure-emulator.md).
  * `KEYGATE_AZURE_EMULATOR=lowkey-vault` insists on the jar, `=double` on the double.
  *
@@ -13,14 +13,15 @@
  */
 
 import { spawn, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { startKeyVaultDouble } from './key-vault-double.js';
-import type { QueuedFault } from './key-vault-double.js';
+import { CRYPTO_SERVICE_ENCRYPTION_USER_ACTIONS, startKeyVaultDouble } from './key-vault-double.js';
+import type { QueuedFault, SeedKeyOptions, SeededKey } from './key-vault-double.js';
 
 /** A running Azure Key Vault emulator. */
 export interface AzureKeyVaultEmulator {
@@ -39,6 +40,15 @@ export interface AzureKeyVaultEmulator {
   queueFaults: ((...faults: QueuedFault[]) => void) | null;
   /** Request ids the emulator sent (double only; empty on Lowkey Vault). */
   requestIds: readonly string[];
+  /**
+   * A credential holding only the role Key Vault Crypto Service Encryption User (keys read,
+   * wrap, unwrap) on the double; on Lowkey Vault, which checks no roles, the accepted one.
+   */
+  cryptoUserCredential: TokenCredential;
+  /** Creates a key version without a request (double only; null on Lowkey Vault: use a `KeyClient`). */
+  seedKey: ((name: string, options?: SeedKeyOptions) => Promise<SeededKey>) | null;
+  /** Values the emulator puts in its error messages, as Azure does, for canary tests (double only). */
+  canaries: { tenantId: string; vaultName: string } | null;
   stop(): Promise<void>;
 }
 
@@ -193,6 +203,9 @@ async function startJar(jar: string): Promise<AzureKeyVaultEmulator> {
     invalidCredential: null,
     queueFaults: null,
     requestIds: [],
+    cryptoUserCredential: staticTokenCredential('keygate-test-token'),
+    seedKey: null,
+    canaries: null,
     stop,
   };
 }
@@ -209,7 +222,16 @@ export async function startLowkeyVault(): Promise<AzureKeyVaultEmulator> {
     if (jar !== null) return startJar(jar);
   }
   const token = 'keygate-test-token';
-  const double = await startKeyVaultDouble({ acceptedTokens: [token], forbiddenTokens: ['keygate-no-role-token'] });
+  const cryptoUserToken = 'keygate-crypto-user-token';
+  const tenantId = randomUUID();
+  const vaultName = 'keygate-double';
+  const double = await startKeyVaultDouble({
+    acceptedTokens: [token],
+    forbiddenTokens: ['keygate-no-role-token'],
+    tokenDataActions: { [cryptoUserToken]: CRYPTO_SERVICE_ENCRYPTION_USER_ACTIONS },
+    tenantId,
+    vaultName,
+  });
   return {
     kind: 'double',
     vaultUrl: double.vaultUrl,
@@ -219,6 +241,9 @@ export async function startLowkeyVault(): Promise<AzureKeyVaultEmulator> {
     invalidCredential: staticTokenCredential('keygate-wrong-issuer-token'),
     queueFaults: double.queueFaults,
     requestIds: double.requestIds,
+    cryptoUserCredential: staticTokenCredential(cryptoUserToken),
+    seedKey: double.seedKey,
+    canaries: { tenantId, vaultName },
     stop: double.stop,
   };
 }

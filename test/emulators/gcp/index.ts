@@ -10,6 +10,8 @@ import { startGcpDouble } from './server.js';
 import type { GcpDouble } from './server.js';
 
 export { createSecretManagerDouble, LIMITS as SECRET_MANAGER_LIMITS } from './secret-manager.js';
+export { createKmsDouble, KMS_LIMITS, startKmsDouble } from './kms.js';
+export type { KmsDouble, KmsVersionState } from './kms.js';
 export type { SecretManagerDouble } from './secret-manager.js';
 export { googleProtoDirs, startGcpDouble } from './server.js';
 export type { CallContext, DoubleService, GcpDouble, UnaryHandler } from './server.js';
