@@ -101,8 +101,16 @@ describe('barrier: physical format', () => {
   it('stores the wrapped root key as a plaintext JSON record and the keyring as ciphertext', async () => {
     const { storage } = await initialized();
     const record: unknown = JSON.parse(fromUtf8(await physical(storage, 'core/seal')));
-    expect(record).toMatchObject({ version: 1, wrapped: { type: 'static', ciphertext: expect.any(String), keyId: expect.any(String) }, created_at: expect.any(Number) });
-    const keyring = await physical(storage, 'core/keyring');
+    expect(record).toEqual({
+      version: 2,
+      cluster_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      created_at: expect.any(Number),
+      generation: 1,
+      required: 1,
+      shares: null,
+      entries: [{ name: 'static', wrapped: { type: 'static', ciphertext: expect.any(String), keyId: expect.any(String) }, added_at: expect.any(Number), verified_at: null }],
+    });
+    const keyring = await physical(storage, 'core/keyring/1');
     for (const marker of ['"term"', '"key"', '"active"', 'installed_at']) {
       expect(containsBytes(keyring, utf8(marker))).toBe(false);
     }
@@ -128,7 +136,7 @@ describe('barrier: confidentiality', () => {
       needles.push(utf8(encoded.slice(4, -4)));
     }
     const keys = await allKeys(storage);
-    expect(keys).toEqual(expect.arrayContaining(['core/seal', 'core/keyring', 'logical/x/k0', 'sys/k1']));
+    expect(keys).toEqual(expect.arrayContaining(['core/seal', 'core/keyring/1', 'logical/x/k0', 'sys/k1']));
     for (const key of keys) {
       const blob = await physical(storage, key);
       for (const needle of needles) expect(containsBytes(blob, needle)).toBe(false);
@@ -337,17 +345,23 @@ describe('barrier: initialise and unseal', () => {
     const { barrier, storage, seal } = await initialized();
     await barrier.rotate();
     barrier.seal();
-    const keyring = await physical(storage, 'core/keyring');
+    const keyring = await physical(storage, 'core/keyring/1');
     const record = await physical(storage, 'core/seal');
     const flippedKeyring = keyring.slice();
     flippedKeyring[keyring.length - 20] = (flippedKeyring[keyring.length - 20] ?? 0) ^ 1;
     const tamperings: Array<[string, Uint8Array | null]> = [
-      ['core/keyring', flippedKeyring],
-      ['core/keyring', keyring.subarray(0, 20)],
-      ['core/keyring', null],
-      ['core/seal', utf8('{"version":1,"wrapped":"nope"}')],
+      ['core/keyring/1', flippedKeyring],
+      ['core/keyring/1', keyring.subarray(0, 20)],
+      ['core/keyring/1', null],
+      ['core/seal', utf8('{"version":2,"entries":"nope"}')],
       ['core/seal', utf8('not json')],
-      ['core/seal', utf8(fromUtf8(record).replace('"version":1', '"version":2'))],
+      ['core/seal', utf8(fromUtf8(record).replace('"version":2', '"version":3'))],
+      // Another generation: the keyring of generation 2 does not exist, and the AAD differs.
+      ['core/seal', utf8(fromUtf8(record).replace('"generation":1', '"generation":2'))],
+      // Another cluster id: the wrapped key's AAD no longer matches.
+      ['core/seal', utf8(fromUtf8(record).replace(/"cluster_id":"([0-9a-f])/, (_m, c: string) => `"cluster_id":"${c === '0' ? '1' : '0'}`))],
+      // The wrapped key itself altered.
+      ['core/seal', utf8(fromUtf8(record).replace(/"ciphertext":"(.)/, (_m, c: string) => `"ciphertext":"${c === 'A' ? 'B' : 'A'}`))],
     ];
     const messages = new Set<string>();
     for (const [key, value] of tamperings) {
@@ -357,7 +371,7 @@ describe('barrier: initialise and unseal', () => {
       expect(isGatewayError(err, 'ERR_UNSEAL_FAILED')).toBe(true);
       if (err instanceof Error) messages.add(err.message);
       expect(barrier.sealed).toBe(true);
-      await storage.put('core/keyring', keyring);
+      await storage.put('core/keyring/1', keyring);
       await storage.put('core/seal', record);
     }
     expect(messages.size).toBe(1);
@@ -369,7 +383,7 @@ describe('barrier: initialise and unseal', () => {
     // Two stores, two root keys: a keyring only opens under its own root key.
     const a = await initialized();
     const b = await initialized(createMemoryStorage(), a.seal);
-    await b.storage.put('core/keyring', await physical(a.storage, 'core/keyring'));
+    await b.storage.put('core/keyring/1', await physical(a.storage, 'core/keyring/1'));
     b.barrier.seal();
     expect(isGatewayError(await rejection(b.barrier.unseal(b.seal)), 'ERR_UNSEAL_FAILED')).toBe(true);
   });
@@ -379,7 +393,7 @@ describe('barrier: initialise and unseal', () => {
     const good = newSeal();
     const broken: KeyWrapper = { type: 'broken', wrap: (key, aad) => good.wrap(key, aad), unwrap: () => Promise.reject(new Error('kms down')) };
     const barrier = createBarrier({ storage, runtime });
-    expect(isGatewayError(await rejection(barrier.initialize(broken)))).toBe(false);
+    expect(isGatewayError(await rejection(barrier.initialize(broken)), 'ERR_SEAL_UNAVAILABLE')).toBe(true);
     expect(await barrier.isInitialized()).toBe(false);
     expect(barrier.sealed).toBe(true);
   });
@@ -418,9 +432,9 @@ describe('barrier: rotation', () => {
     const storage = createMemoryStorage();
     const barrier = createBarrier({ storage, runtime: { ...runtime, now: () => clock } });
     await barrier.initialize(newSeal());
-    expect(barrier.status()).toEqual({ term: 1, installedAt: 1_700_000_000_000, terms: 1 });
+    expect(barrier.status()).toMatchObject({ term: 1, installedAt: 1_700_000_000_000, terms: 1 });
     clock += 60_000;
-    expect(await barrier.rotate()).toEqual({ term: 2, installedAt: 1_700_000_060_000, terms: 2 });
+    expect(await barrier.rotate()).toMatchObject({ term: 2, installedAt: 1_700_000_060_000, terms: 2 });
   });
 
   it('loses no term when rotations run concurrently', async () => {
@@ -437,7 +451,7 @@ describe('barrier: rotation', () => {
     let failKeyringWrites = false;
     const storage = hookedStorage({
       beforePut: (key) => {
-        if (failKeyringWrites && key === 'core/keyring') throw new Error('disk full');
+        if (failKeyringWrites && key === 'core/keyring/1') throw new Error('disk full');
       },
     });
     const { barrier, seal } = await initialized(storage);
@@ -459,7 +473,7 @@ describe('barrier: rotation', () => {
     let sealDuringRotate = false;
     const storage = hookedStorage({
       afterGet: (key) => {
-        if (sealDuringRotate && key === 'core/keyring') barrier?.seal();
+        if (sealDuringRotate && key === 'core/keyring/1') barrier?.seal();
       },
     });
     const setup = await initialized(storage);

@@ -13,6 +13,7 @@ export const ERROR_CATALOGUE = {
   ERR_PATH_INVALID: { status: 400, expose: true },
   ERR_PATH_TOO_LONG: { status: 400, expose: true },
   ERR_UNSEAL_FAILED: { status: 400, expose: true },
+  ERR_SHARES_INVALID: { status: 400, expose: true },
   ERR_UNAUTHENTICATED: { status: 401, expose: true },
   ERR_PERMISSION_DENIED: { status: 403, expose: true },
   ERR_NOT_FOUND: { status: 404, expose: true },

@@ -10,13 +10,14 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, parseConfig } from './config.js';
 import type { Config } from './config.js';
 import type { EngineDefinition } from '../native-engines/index.js';
+import type { SealDefinition } from '../barrier/index.js';
 
 export interface ResolvedConfig {
   config: Config;
   /** Where the configuration came from, for messages. */
   source: string;
   /** Absolute paths derived from the configuration. */
-  paths: { dataDir: string; database: string; sealKey: string; rootToken: string };
+  paths: { dataDir: string; database: string; rootToken: string };
 }
 
 export const USAGE = `usage: keygate [--config <file.yaml>]
@@ -55,7 +56,13 @@ export function parseArgs(argv: readonly string[]): { configFile?: string; help:
  * Loads, merges and validates the configuration. Throws `ConfigError` naming each bad
  * field (or the unreadable file) so the entry can print it and exit non-zero.
  */
-export async function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, engines?: Readonly<Record<string, EngineDefinition>>): Promise<ResolvedConfig> {
+export async function loadConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  engines?: Readonly<Record<string, EngineDefinition>>,
+  seals?: Readonly<Record<string, SealDefinition>>,
+): Promise<ResolvedConfig> {
   const { configFile } = parseArgs(argv);
   const file = configFile ?? (env.KEYGATE_CONFIG === '' ? undefined : env.KEYGATE_CONFIG);
   let raw: Record<string, unknown> = {};
@@ -90,7 +97,7 @@ export async function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     const log = typeof raw.log === 'object' && raw.log !== null ? { ...(raw.log as Record<string, unknown>) } : {};
     raw.log = { ...log, level: env.KEYGATE_LOG_LEVEL };
   }
-  const config = parseConfig(raw, source, engines);
+  const config = parseConfig(raw, source, engines, seals);
   const dataDir = path.resolve(cwd, config.data_dir);
   return {
     config,
@@ -98,7 +105,6 @@ export async function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     paths: {
       dataDir,
       database: path.resolve(dataDir, config.storage.type === 'sqlite' && config.storage.path !== undefined ? config.storage.path : 'keygate.db'),
-      sealKey: path.resolve(dataDir, config.seal.path ?? 'seal.key'),
       rootToken: path.join(dataDir, 'root-token'),
     },
   };

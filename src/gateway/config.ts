@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_PATH_BYTES, ValidationError, check, durationSchema } from '../core/index.js';
 import { auditDeviceSchema } from '../audit/index.js';
+import { DEFAULT_MAX_ENCRYPTIONS, MAX_ENCRYPTIONS_LIMIT, SEAL_NAME } from '../barrier/index.js';
+import type { SealDefinition } from '../barrier/index.js';
 import { cidrListSchema } from '../auth/index.js';
 import { nativeEngines } from '../native-engines/index.js';
 import type { EngineDefinition } from '../native-engines/index.js';
@@ -22,6 +24,19 @@ const listenSchema = z
     const port = Number(v.slice(v.lastIndexOf(':') + 1));
     return port >= 0 && port <= 65535;
   }, 'port must be 0..65535');
+
+/**
+ * A seal stanza as Vault writes it: `type`, the common `name`, `priority` and `disabled`, and
+ * the type's own fields beside them (checked against the type's schema in `parseConfig`).
+ */
+const sealStanzaSchema = z
+  .looseObject({
+    type: z.string().min(1).max(64).describe('Seal type: dev-key-file, shamir, awskms, gcpckms or azurekeyvault.'),
+    name: z.string().regex(SEAL_NAME, 'must be 1-64 letters, digits, ".", "_" or "-"').optional().describe('Unique name (default: the type).'),
+    priority: z.int().min(1).max(100).optional().describe('Order in status output; lower first.'),
+    disabled: z.boolean().default(false).describe('Unseals only, and is dropped once the enabled seals have each unsealed once (seal migration).'),
+  })
+  .describe('A seal stanza.');
 
 const mountSchema = z
   .strictObject({
@@ -43,9 +58,22 @@ export const configSchema = z.strictObject({
     .default({ type: 'sqlite' })
     .describe('Physical storage. sqlite (default, file under data_dir) or memory (tests only: lost on exit).'),
   seal: z
-    .discriminatedUnion('type', [z.strictObject({ type: z.literal('dev-key-file'), path: z.string().min(1).optional() })])
-    .default({ type: 'dev-key-file' })
-    .describe('What wraps the root key. dev-key-file: a local key file (development only).'),
+    .union([sealStanzaSchema, z.array(sealStanzaSchema).min(1).max(16)])
+    .prefault({ type: 'dev-key-file' })
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .describe('What wraps the root key: one Vault-style seal stanza or a list (docs/seals/README.md). Default: dev-key-file (development only).'),
+  multi_seal: z
+    .strictObject({
+      required: z.int().min(1).max(16).default(1).describe('How many of the enabled seals must unwrap to unseal: 1 (any one) or k of n.'),
+      unwrap_timeout: durationSchema.default('15s').describe('How long one seal may take before it counts as unavailable.'),
+    })
+    .prefault({}),
+  keyring: z
+    .strictObject({
+      max_encryptions: z.int().min(1_000).max(MAX_ENCRYPTIONS_LIMIT).default(DEFAULT_MAX_ENCRYPTIONS).describe('Encryptions per keyring term before the term rotates by itself.'),
+      rotation_interval: durationSchema.optional().describe('Also rotate the keyring term this often (e.g. 720h). Off by default.'),
+    })
+    .prefault({}),
   mounts: z
     .array(mountSchema)
     .max(256)
@@ -112,6 +140,26 @@ export type Config = z.infer<typeof configSchema>;
 export type MountConfig = Config['mounts'][number];
 export type Limits = Config['limits'];
 export type AuthMountConfig = Config['auth'][number];
+export type SealStanza = Config['seal'][number];
+
+/** The fields every seal stanza has; the rest belong to the seal type. */
+const COMMON_SEAL_FIELDS = new Set(['type', 'name', 'priority', 'disabled']);
+
+/** Seal types every runtime knows; KMS types come from the entry's `SealDefinition`s. */
+export const BUILTIN_SEAL_OPTIONS: Readonly<Record<string, z.ZodType>> = {
+  'dev-key-file': z.strictObject({ path: z.string().min(1).optional().describe('Key file, relative to data_dir (default seal.key).') }),
+  shamir: z.strictObject({}),
+};
+
+/** A seal stanza's own fields (everything but type, name, priority, disabled). */
+export function sealOptions(stanza: SealStanza): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(stanza).filter(([k]) => !COMMON_SEAL_FIELDS.has(k)));
+}
+
+/** A stanza's name: `name`, or its type. */
+export function sealName(stanza: SealStanza): string {
+  return stanza.name ?? stanza.type;
+}
 
 /** A configuration error: `issues` name each field (dotted path) and the reason. */
 export class ConfigError extends Error {
@@ -130,9 +178,15 @@ export class ConfigError extends Error {
  * registers), whose own schemas check each mount's options.
  * Throws `ConfigError` naming every bad field; messages never echo values.
  */
-export function parseConfig(raw: unknown, source: string, engines: Readonly<Record<string, EngineDefinition>> = nativeEngines): Config {
+export function parseConfig(
+  raw: unknown,
+  source: string,
+  engines: Readonly<Record<string, EngineDefinition>> = nativeEngines,
+  seals: Readonly<Record<string, Pick<SealDefinition, 'options'>>> = {},
+): Config {
   const result = check(configSchema, raw ?? {});
   if (!result.ok) throw new ConfigError(source, result.issues);
+  checkSeals(result.value, source, seals);
   const paths = new Set<string>();
   for (const [i, m] of result.value.mounts.entries()) {
     try {
@@ -154,3 +208,24 @@ export function parseConfig(raw: unknown, source: string, engines: Readonly<Reco
   return result.value;
 }
 
+/** Each stanza's type and fields, unique names, one shamir at most, and k within the enabled seals. */
+function checkSeals(config: Config, source: string, definitions: Readonly<Record<string, Pick<SealDefinition, 'options'>>>): void {
+  const types: Record<string, z.ZodType> = { ...BUILTIN_SEAL_OPTIONS, ...Object.fromEntries(Object.entries(definitions).map(([k, d]) => [k, d.options])) };
+  const names = new Set<string>();
+  for (const [i, stanza] of config.seal.entries()) {
+    const schema = types[stanza.type];
+    if (schema === undefined) throw new ConfigError(source, [{ field: `seal.${i}.type`, reason: `must be one of: ${Object.keys(types).join(', ')}` }]);
+    const options = check(schema, sealOptions(stanza), ['seal', i]);
+    if (!options.ok) throw new ConfigError(source, options.issues);
+    const name = sealName(stanza);
+    if (!SEAL_NAME.test(name)) throw new ConfigError(source, [{ field: `seal.${i}.name`, reason: 'must be 1-64 letters, digits, ".", "_" or "-" (set name when the type is not a valid name)' }]);
+    if (names.has(name)) throw new ConfigError(source, [{ field: `seal.${i}.name`, reason: `"${name}" is used by another seal stanza: give each a unique name` }]);
+    names.add(name);
+  }
+  if (config.seal.filter((s) => s.type === 'shamir').length > 1) throw new ConfigError(source, [{ field: 'seal', reason: 'at most one shamir seal' }]);
+  const enabled = config.seal.filter((s) => !s.disabled).length;
+  if (enabled === 0) throw new ConfigError(source, [{ field: 'seal', reason: 'at least one seal must be enabled' }]);
+  if (config.multi_seal.required > enabled) {
+    throw new ConfigError(source, [{ field: 'multi_seal.required', reason: `must not exceed the ${enabled} enabled seal(s)` }]);
+  }
+}

@@ -10,7 +10,7 @@ import type { AuthResult, JsonObject, ManagedStorage, Principal, Runtime, Storag
 import { authMethods, createEntityStore, createLoginLimiter, createTokenStore } from '../auth/index.js';
 import type { EntityStore, LoginLimiter, TokenRecord, TokenStore } from '../auth/index.js';
 import { createBarrier } from '../barrier/index.js';
-import type { Barrier, KeyWrapper } from '../barrier/index.js';
+import type { Barrier } from '../barrier/index.js';
 import { instantiateEngine, nativeEngines } from '../native-engines/index.js';
 import type { EngineDefinition } from '../native-engines/index.js';
 import { providerEngines } from '../providers/index.js';
@@ -29,6 +29,9 @@ import { createScheduler } from './scheduler.js';
 import type { Scheduler } from './scheduler.js';
 import type { Pipeline } from './pipeline.js';
 import { tokenFrom } from './request-input.js';
+import { createSealManager } from './seal-manager.js';
+import type { SealManager } from './seal-manager.js';
+import type { SealSetup } from './seals.js';
 
 /** Marks that initialisation finished, root token handed over; its absence means a start was interrupted. */
 const INIT_MARKER_KEY = 'init';
@@ -42,11 +45,9 @@ export interface KeygateDeps {
   storage: ManagedStorage;
   runtime: Runtime;
   version: string;
-  /** The configured seal: initialises, and unseals at start. */
-  seal: KeyWrapper;
-  /** Builds a seal from key material submitted to `POST sys/unseal`; absent: that endpoint refuses. */
-  sealFromKey?: (key: Uint8Array) => KeyWrapper | null;
-  /** Receives the root token created at initialisation (the Node entry writes it to a 0600 file). Must not log it. */
+  /** The configured seals (`createSealSetup`): they initialise, and unseal at start. */
+  seals: SealSetup;
+  /** Receives the root token of an automatic (dev seal) initialisation (the Node entry writes it to a 0600 file). Must not log it. */
   onRootToken?: (token: string) => Promise<void>;
   /** Revocation sync timing (tests shorten it). */
   tokenSync?: { leaseMs?: number; pollMs?: number };
@@ -89,8 +90,9 @@ export interface KeygateCore {
   readonly config: Config;
   readonly runtime: Runtime;
   readonly version: string;
-  readonly sealType: string;
   readonly barrier: Barrier;
+  /** Initialisation, unseal, rekey, root generation, rewrap and root-key rotation. */
+  readonly seals: SealManager;
   readonly storage: ManagedStorage;
   readonly mounts: MountManager;
   readonly authMounts: MountManager;
@@ -114,21 +116,24 @@ export interface KeygateCore {
   login(input: LoginInput): Promise<AuthEnvelope>;
   /** Vault's `auth` envelope for an issued token. */
   envelope(token: string, record: TokenRecord): AuthEnvelope;
-  /** Unseals with submitted key material. Throws `ERR_UNSEAL_FAILED` (opaque), `ERR_BAD_REQUEST` when this seal takes no key. */
-  unsealWithKey(key: Uint8Array): Promise<void>;
-  /** Seals: forgets keys, drops routes and cached credentials. */
+  /** Seals: forgets keys, drops routes and cached credentials; no automatic unseal until a restart or shares. */
   seal(): Promise<void>;
 }
 
 export interface StartResult {
-  /** True when this start issued a new root token (and handed it to `onRootToken`). */
+  /** True when this start initialised the store (dev seals) and handed the root token to `onRootToken`. */
   initialized: boolean;
 }
 
 /** Assembles a Keygate core. Nothing starts until `start()`. */
 export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): Promise<StartResult>; close(): Promise<void> } {
   const { config, runtime, storage } = deps;
-  const barrier = createBarrier({ storage, runtime });
+  const barrier = createBarrier({
+    storage,
+    runtime,
+    maxEncryptions: config.keyring.max_encryptions,
+    onBackgroundError: (what, err) => runtime.logger.error({ code: err instanceof GatewayError ? err.code : 'error' }, `${what} failed`),
+  });
   const sys: Storage = barrier.view('sys/');
   const tokens = createTokenStore({
     storage: sys,
@@ -224,7 +229,7 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     orphan: record.parent === '',
   });
 
-  const issueRootToken = async (): Promise<void> => {
+  const issueRootToken = async (deliver: (token: string) => Promise<void>): Promise<string> => {
     // A start interrupted after issuing a root token but before handing it over leaves one nobody holds: revoke it.
     const pending = await sys.get(PENDING_ROOT_KEY);
     if (pending !== null) {
@@ -233,16 +238,24 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     }
     const { token, record } = await tokens.create({ policies: ['root'], displayName: 'root', path: 'auth/token/root', neverExpires: true });
     await sys.put(PENDING_ROOT_KEY, utf8(record.accessor));
-    await deps.onRootToken?.(token);
+    await deliver(token);
     await sys.put(INIT_MARKER_KEY, utf8(JSON.stringify({ completed_time: new Date(runtime.now()).toISOString() })));
     await sys.delete(PENDING_ROOT_KEY);
+    return token;
   };
 
-  /** Loads what lives behind the barrier; finishes an interrupted initialisation. True when it issued a root token. */
-  const afterUnseal = async (): Promise<boolean> => {
+  /**
+   * Loads what lives behind the barrier. A store that never handed over its root token (a
+   * fresh one, or an interrupted start) issues one to `deliver`; without `deliver` (an
+   * API-initialised store whose init response was lost) it says how to recover instead.
+   */
+  const afterUnseal = async (deliver: ((token: string) => Promise<void>) | undefined): Promise<string | null> => {
     await tokens.open();
-    const issue = (await sys.get(INIT_MARKER_KEY)) === null;
-    if (issue) await issueRootToken();
+    let issued: string | null = null;
+    if ((await sys.get(INIT_MARKER_KEY)) === null) {
+      if (deliver !== undefined) issued = await issueRootToken(deliver);
+      else runtime.logger.error('this store never handed over its root token (its initialisation was interrupted): generate one with sys/generate-root, or wipe the storage and initialise again');
+    }
     await mounts.load(config.mounts);
     await authMounts.load(config.auth.map((a) => ({ path: a.path, type: a.type, description: a.description, options: {} })));
     await audit.load(config.audit);
@@ -250,8 +263,31 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     // Cloud mounts check their configuration in the background: a slow cloud must not delay the start.
     mountHealth.checkAll().catch(() => undefined);
     scheduler.start();
-    return issue;
+    return issued;
   };
+
+  /** Unloads everything behind the barrier and forgets the keys. */
+  const unload = async (): Promise<void> => {
+    scheduler.stop();
+    mountHealth.clear();
+    barrier.seal();
+    await tokens.close();
+    entities.reset();
+    await audit.unload();
+    await mounts.unload();
+    await authMounts.unload();
+  };
+
+  const seals = createSealManager({
+    barrier,
+    sys,
+    runtime,
+    setup: deps.seals,
+    afterUnseal,
+    beforeSeal: unload,
+    createRootToken: async () => (await tokens.create({ policies: ['root'], displayName: 'root', path: 'auth/token/root', neverExpires: true })).token,
+    ...(deps.onRootToken === undefined ? {} : { onRootToken: deps.onRootToken }),
+  });
 
   /** Writes the policies and auth method settings the config file declares (as root, through the backends' own validation). */
   const applyDeclared = async (): Promise<void> => {
@@ -347,8 +383,8 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     config,
     runtime,
     version: deps.version,
-    sealType: deps.seal.type,
     barrier,
+    seals,
     storage,
     mounts,
     authMounts,
@@ -372,38 +408,18 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
       return { principal: await principalOf(token), token };
     },
 
-    async unsealWithKey(key: Uint8Array) {
-      const seal = deps.sealFromKey?.(key) ?? null;
-      if (seal === null) throw new GatewayError('ERR_BAD_REQUEST', 'this seal type does not take an unseal key');
-      if (!barrier.sealed) return;
-      await barrier.unseal(seal);
-      await afterUnseal();
-    },
-
     async seal() {
-      scheduler.stop();
-      mountHealth.clear();
-      barrier.seal();
-      await tokens.close();
-      entities.reset();
-      await audit.unload();
-      await mounts.unload();
-      await authMounts.unload();
+      await seals.seal();
     },
 
     async start(): Promise<StartResult> {
       await storage.ping();
-      if (await barrier.isInitialized()) {
-        await barrier.unseal(deps.seal);
-      } else {
-        await barrier.initialize(deps.seal);
-        runtime.logger.info({ seal: deps.seal.type }, 'initialised a new Keygate store');
-      }
-      return { initialized: await afterUnseal() };
+      return seals.start();
     },
 
     async close() {
-      await core.seal();
+      await unload();
+      await seals.close();
       await storage.close();
     },
   };

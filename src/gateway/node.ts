@@ -14,18 +14,30 @@ import { createWebRuntime, isGatewayError } from '../core/index.js';
 import type { Logger, ManagedStorage } from '../core/index.js';
 import { createAuditSinkFactories } from '../audit/sinks/index.node.js';
 import { createTlsFetch } from '../auth/methods/tls-fetch.node.js';
-import { createBarrier, createStaticKeySeal } from '../barrier/index.js';
+import { createBarrier } from '../barrier/index.js';
+import type { SealDefinition } from '../barrier/index.js';
 import { loadOrCreateDevKeyFile, createDevKeyFileSeal } from '../barrier/seals/dev-key-file.node.js';
+import { awsKmsSeal } from '../barrier/seals/awskms/index.js';
+import { azureKeyVaultSeal } from '../barrier/seals/azurekeyvault/index.js';
+import { gcpKmsSeal } from '../barrier/seals/gcpckms/index.js';
 import { createMemoryStorage } from '../storage/index.js';
 import { writePrivateFileAtomic } from '../storage/private-files.node.js';
 import { createSqliteStorage } from '../storage/sqlite.node.js';
 import { createApp } from './app.js';
-import { ConfigError } from './config.js';
+import { ConfigError, sealName } from './config.js';
+import { createSealSetup } from './seals.js';
 import { USAGE, UsageError, loadConfig, parseArgs } from './config.node.js';
 import { createKeygateCore, engineRegistry } from './keygate.js';
 import { awsSecretsManagerProvider } from '../providers/aws/index.js';
 import { azureKeyVaultProvider } from '../providers/azure/index.js';
 import { gcpSecretManagerProvider } from '../providers/gcp/index.js';
+
+/** The KMS seal types this entry offers. */
+const SEAL_DEFINITIONS: readonly SealDefinition[] = [awsKmsSeal, gcpKmsSeal, azureKeyVaultSeal];
+
+function sealRegistry(definitions: readonly SealDefinition[]): Record<string, SealDefinition> {
+  return Object.fromEntries(definitions.map((d) => [d.type, d]));
+}
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -38,7 +50,8 @@ export interface RunningGateway {
 /** Starts Keygate from command-line arguments and the environment. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningGateway> {
   const engines = engineRegistry([awsSecretsManagerProvider, azureKeyVaultProvider, gcpSecretManagerProvider]);
-  const resolved = await loadConfig(argv, env, process.cwd(), engines);
+  const sealTypes = sealRegistry(SEAL_DEFINITIONS);
+  const resolved = await loadConfig(argv, env, process.cwd(), engines, sealTypes);
   const { config, paths } = resolved;
   const logger: Logger = pino({
     level: config.log.level,
@@ -53,17 +66,32 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     config.storage.type === 'memory' ? createMemoryStorage() : await createSqliteStorage({ path: paths.database, logger });
   if (config.storage.type === 'memory') logger.warn('storage type "memory": every secret is lost when the process exits');
 
-  const initialized = await createBarrier({ storage, runtime }).isInitialized();
-  const { key, created } = await loadOrCreateDevKeyFile(paths.sealKey, { create: !initialized });
-  if (created) logger.info({ path: paths.sealKey }, 'created the dev seal key file (development only: use a KMS seal in production)');
+  // Dev key files are read before the seal setup is built (a factory cannot await); one is
+  // created only for a seal the store does not hold yet, never over an existing store's key.
+  const record = await createBarrier({ storage, runtime }).record().catch(() => null);
+  const devKeys = new Map<string, Uint8Array>();
+  for (const stanza of config.seal.filter((s) => s.type === 'dev-key-file')) {
+    const keyPath = path.resolve(paths.dataDir, typeof stanza.path === 'string' ? stanza.path : 'seal.key');
+    const known = record?.entries.some((e) => e.name === sealName(stanza)) ?? false;
+    const { key, created } = await loadOrCreateDevKeyFile(keyPath, { create: !known });
+    if (created) logger.info({ path: keyPath }, 'created the dev seal key file (development only: use a KMS seal in production)');
+    devKeys.set(sealName(stanza), key);
+  }
+  const seals = createSealSetup(config, {
+    runtime,
+    definitions: sealTypes,
+    local: (stanza) => ({
+      wrapper: createDevKeyFileSeal(devKeys.get(sealName(stanza)) ?? new Uint8Array(0), runtime),
+      fromKey: (submitted) => (submitted.length === 32 ? createDevKeyFileSeal(submitted, runtime) : null),
+    }),
+  });
 
   const core = createKeygateCore({
     config,
     storage,
     runtime,
     version,
-    seal: createDevKeyFileSeal(key, runtime),
-    sealFromKey: (submitted) => (submitted.length === 32 ? createStaticKeySeal({ key: submitted, subtle: runtime.subtle, randomBytes: runtime.randomBytes, type: 'dev-key-file' }) : null),
+    seals,
     engines,
     auditSinks: createAuditSinkFactories({ runtime }),
     auditSpoolRoot: path.join(paths.dataDir, 'audit-spool'),

@@ -5,7 +5,7 @@
  */
 
 import { z } from 'zod';
-import { GatewayError, NotFoundError, SealedError, ValidationError, fromBase64, redactCredentials } from '../core/index.js';
+import { GatewayError, NotFoundError, SealedError, ValidationError, redactCredentials } from '../core/index.js';
 import type { JsonObject } from '../core/index.js';
 import { auditDeviceSchema } from '../audit/index.js';
 import { defineRoute } from './api-route.js';
@@ -14,24 +14,14 @@ import type { KeygateCore } from './keygate.js';
 import { mountAccessor } from './mounts.js';
 import type { MountEntry } from './mounts.js';
 
-const sealStatusSchema = z.object({
-  type: z.string().describe('Seal type, e.g. dev-key-file.'),
-  initialized: z.boolean(),
-  sealed: z.boolean(),
-  version: z.string(),
-  storage_type: z.string(),
-});
-
 const keyStatusSchema = z.object({
   data: z.object({
     term: z.int().describe('Keyring term that new writes use.'),
     install_time: z.string(),
     terms: z.int().describe('Number of terms held; all still decrypt.'),
+    encryptions: z.int().describe('Encryptions under the active term, across processes (as last persisted).'),
+    max_encryptions: z.int().describe('The count at which the term rotates by itself (keyring.max_encryptions).'),
   }),
-});
-
-const unsealBodySchema = z.strictObject({
-  key: z.string().min(1).max(1024).describe('The dev seal key, base64 (the content of seal.key).').meta({ sensitive: true }),
 });
 
 const mountBodySchema = z.strictObject({
@@ -71,72 +61,24 @@ const describeMount = (m: MountEntry, auth = false): JsonObject => ({
   created_time: m.created_time,
 });
 
-async function sealStatus(core: KeygateCore): Promise<z.infer<typeof sealStatusSchema>> {
-  return {
-    type: core.sealType,
-    initialized: await core.barrier.isInitialized(),
-    sealed: core.barrier.sealed,
-    version: core.version,
-    storage_type: core.config.storage.type,
-  };
-}
-
 const keyStatus = (core: KeygateCore) => {
   const status = core.barrier.status();
   if (status === null) throw new SealedError();
-  return { data: { term: status.term, install_time: new Date(status.installedAt).toISOString(), terms: status.terms } };
+  return {
+    data: {
+      term: status.term,
+      install_time: new Date(status.installedAt).toISOString(),
+      terms: status.terms,
+      encryptions: status.encryptions,
+      max_encryptions: status.maxEncryptions,
+    },
+  };
 };
 
 const mountKey = (path: string | undefined) => (path ?? '').replace(/\/?$/, '/');
 
 /** The sys routes, in match order. */
 export const sysRoutes: readonly ApiRoute[] = [
-  defineRoute({
-    method: 'GET',
-    path: '/api/v1/sys/seal-status',
-    summary: 'Seal status',
-    description: 'Whether Keygate is initialised and sealed. Needs no token and works while sealed.',
-    tag: 'sys',
-    auth: 'none',
-    sealed: true,
-    response: sealStatusSchema,
-    handler: async ({ core }) => ({ status: 200, body: await sealStatus(core) }),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/api/v1/sys/seal',
-    summary: 'Seal',
-    description: 'Forgets every key held in memory. Every secret path answers 503 until unsealed. Needs update and sudo on sys/seal.',
-    tag: 'sys',
-    auth: 'token',
-    capability: 'update',
-    sudo: true,
-    sealed: false,
-    handler: async ({ core }) => {
-      await core.seal();
-      core.runtime.logger.warn('sealed through the API');
-      return { status: 204 };
-    },
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/api/v1/sys/unseal',
-    summary: 'Unseal',
-    description:
-      'Unseals with the seal key (for the dev seal, the base64 content of the key file). Needs no token: possession of the key is the proof. A wrong key answers 400 ERR_UNSEAL_FAILED.',
-    tag: 'sys',
-    auth: 'none',
-    sealed: true,
-    body: unsealBodySchema,
-    response: sealStatusSchema,
-    handler: async ({ core, body }) => {
-      const bytes = fromBase64(body.key.trim());
-      if (bytes === null) throw new ValidationError('key must be base64', [{ field: 'key', reason: 'must be base64' }]);
-      await core.unsealWithKey(bytes);
-      core.runtime.logger.info('unsealed through the API');
-      return { status: 200, body: await sealStatus(core) };
-    },
-  }),
   defineRoute({
     method: 'GET',
     path: '/api/v1/sys/key-status',

@@ -8,6 +8,8 @@ import type { ManagedStorage, Runtime } from '../../src/core/index.js';
 import { createMemorySink } from '../../src/audit/index.js';
 import type { MemorySink, SinkFactory } from '../../src/audit/index.js';
 import { createStaticKeySeal } from '../../src/barrier/index.js';
+import type { SealDefinition } from '../../src/barrier/index.js';
+import { createSealSetup } from '../../src/gateway/seals.js';
 import { createMemoryStorage } from '../../src/storage/index.js';
 import { createApp } from '../../src/gateway/app.js';
 import { parseConfig } from '../../src/gateway/config.js';
@@ -23,8 +25,10 @@ export interface TestGatewayOptions {
   /** Audit sink factories by type; `memory` (backed by `sinks` below) is always there. */
   auditSinks?: Readonly<Record<string, SinkFactory>>;
   storage?: ManagedStorage;
-  /** Seal key (32 bytes); a random one by default. */
+  /** Seal key (32 bytes) of the dev seal; a random one by default. */
   key?: Uint8Array;
+  /** KMS seal types; with them, `config.seal` may name KMS stanzas (default: the dev seal only). */
+  sealTypes?: SealDefinition[];
   runtime?: Partial<Runtime>;
 }
 
@@ -47,14 +51,17 @@ export async function createTestGateway(options: TestGatewayOptions = {}) {
   /** The memory audit sinks created, by device name. */
   const sinks = new Map<string, MemorySink>();
   const seal = (k: Uint8Array) => createStaticKeySeal({ key: k, subtle: runtime.subtle, randomBytes: runtime.randomBytes, type: 'dev-key-file' });
+  const sealTypes = Object.fromEntries((options.sealTypes ?? []).map((d) => [d.type, d]));
+  const config = parseConfig({ storage: { type: 'memory' }, ...options.config }, 'test', engines, sealTypes);
+  // Every dev-key-file stanza uses `key`: tests that need two give them different names and keys through sealTypes.
+  const seals = createSealSetup(config, { runtime, definitions: sealTypes, local: () => ({ wrapper: seal(key), fromKey: (k) => (k.length === 32 ? seal(k) : null) }) });
   const core = createKeygateCore({
-    config: parseConfig({ storage: { type: 'memory' }, ...options.config }, 'test', engines),
+    config,
     engines,
     storage,
     runtime,
     version: 'test',
-    seal: seal(key),
-    sealFromKey: (k) => (k.length === 32 ? seal(k) : null),
+    seals,
     onRootToken: async (token) => {
       tokens.push(token);
     },
