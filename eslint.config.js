@@ -102,4 +102,6 @@ export default tseslint.config(
   // Providers mount through the engine framework, like auth methods (docs/decisions/0010).
   ...layer('providers', ['gateway', 'auth', 'policy', 'router', 'cache', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli'], ['native-engines/framework']),
   ...layer('native-engines', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'leases', 'storage', 'audit', 'cli']),
+  // Cloud connection glue shared by providers and the KMS seals (src/cloud/index.ts): core only.
+  ...layer('cloud', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),
 );

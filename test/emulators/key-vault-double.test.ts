@@ -17,10 +17,15 @@ interface Reply {
   body: Record<string, unknown>;
 }
 
-describe.skipIf(skip !== null)('Azure Key Vault double (documented REST behaviour)', () => {
-  let kv: KeyVaultDouble;
-  const call = (method: string, path: string, body?: unknown, token: string | null = 'good'): Promise<Reply> =>
+/**
+ * A raw HTTPS request to the double `vault()` names, as `token` (no Authorization header when
+ * null); a path without a query gets `api-version=7.6`.
+ */
+const caller =
+  (vault: () => KeyVaultDouble) =>
+  (method: string, path: string, body?: unknown, token: string | null = 'good'): Promise<Reply> =>
     new Promise((resolve, reject) => {
+      const kv = vault();
       const url = new URL(path.includes('?') || path.startsWith('http') ? path : `${path}?api-version=7.6`, kv.vaultUrl);
       const req = request(url, { method, ca: kv.caPem, headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) } }, (res) => {
         const chunks: Buffer[] = [];
@@ -33,6 +38,10 @@ describe.skipIf(skip !== null)('Azure Key Vault double (documented REST behaviou
       req.on('error', reject);
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });
+
+describe.skipIf(skip !== null)('Azure Key Vault double (documented REST behaviour)', () => {
+  let kv: KeyVaultDouble;
+  const call = caller(() => kv);
   const errorOf = (r: Reply) => r.body.error as { code: string; innererror?: { code: string } };
 
   beforeAll(async () => {
@@ -169,20 +178,7 @@ describe.skipIf(skip !== null)('Azure Key Vault double (documented REST behaviou
  */
 describe.skipIf(skip !== null)('Azure Key Vault double: keys (documented REST behaviour)', () => {
   let kv: KeyVaultDouble;
-  const call = (method: string, path: string, body?: unknown, token: string | null = 'good'): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const url = new URL(path.includes('?') || path.startsWith('http') ? path : `${path}?api-version=7.6`, kv.vaultUrl);
-      const req = request(url, { method, ca: kv.caPem, headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) });
-        });
-      });
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
-    });
+  const call = caller(() => kv);
   const errorOf = (r: Reply) => r.body.error as { code: string; message: string; innererror?: { code: string } };
   const keyOf = (r: Reply) => r.body.key as { kid: string; kty: string; key_ops: string[]; n: string; e: string };
   const versionOf = (kid: string) => kid.split('/').at(-1) ?? '';

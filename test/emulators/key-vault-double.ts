@@ -282,8 +282,11 @@ export async function startKeyVaultDouble(options: KeyVaultDoubleOptions): Promi
   let vaultUrl = '';
 
   const find = (name: string): Secret | undefined => secrets.get(name.toLowerCase());
-  const newest = (s: Secret): Version | undefined => s.versions.reduce<Version | undefined>((a, v) => (a === undefined || v.seq > a.seq ? v : a), undefined);
-  const attributes = (v: Version) => ({
+  /** The newest of `versions` (secret or key versions) by creation order. */
+  const newestOf = <V extends { seq: number }>(versions: readonly V[]): V | undefined => versions.reduce<V | undefined>((a, v) => (a === undefined || v.seq > a.seq ? v : a), undefined);
+  const newest = (s: Secret): Version | undefined => newestOf(s.versions);
+  /** A version's `attributes` as Key Vault returns them, for secrets and keys alike. */
+  const attributes = (v: Pick<Version, 'enabled' | 'nbf' | 'exp' | 'created' | 'updated'>) => ({
     enabled: v.enabled,
     ...(v.nbf === undefined ? {} : { nbf: v.nbf }),
     ...(v.exp === undefined ? {} : { exp: v.exp }),
@@ -344,20 +347,11 @@ export async function startKeyVaultDouble(options: KeyVaultDoubleOptions): Promi
   // ---- keys -------------------------------------------------------------------------------
 
   const findKey = (name: string): VaultKey | undefined => keys.get(name.toLowerCase());
-  const newestKey = (k: VaultKey): KeyVersion | undefined => k.versions.reduce<KeyVersion | undefined>((a, v) => (a === undefined || v.seq > a.seq ? v : a), undefined);
+  const newestKey = (k: VaultKey): KeyVersion | undefined => newestOf(k.versions);
   const keyNotFound = (name: string, version = '') =>
     new HttpError(404, 'KeyNotFound', `A key with (name/id) ${name}${version === '' ? '' : `/${version}`} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
   const keyDisabled = (operation: string) => new HttpError(403, 'Forbidden', `Operation ${operation} is not allowed on a disabled key.`, 'KeyDisabled');
-  const keyAttributes = (v: KeyVersion) => ({
-    enabled: v.enabled,
-    ...(v.nbf === undefined ? {} : { nbf: v.nbf }),
-    ...(v.exp === undefined ? {} : { exp: v.exp }),
-    created: v.created,
-    updated: v.updated,
-    recoveryLevel: 'Recoverable+Purgeable',
-    recoverableDays: RECOVERABLE_DAYS,
-    exportable: false,
-  });
+  const keyAttributes = (v: KeyVersion) => ({ ...attributes(v), exportable: false });
   const kidOf = (k: VaultKey, v: KeyVersion) => `${vaultUrl}/keys/${k.name}/${v.id}`;
   const keyBundle = (k: VaultKey, v: KeyVersion) => ({
     key: { kid: kidOf(k, v), kty: v.kty, key_ops: v.keyOps, n: v.n, e: v.e },

@@ -16,10 +16,10 @@ import { spawn, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
 import type { AccessToken, TokenCredential } from '@azure/identity';
+import { freePort } from './free-port.js';
 import { CRYPTO_SERVICE_ENCRYPTION_USER_ACTIONS, startKeyVaultDouble } from './key-vault-double.js';
 import type { QueuedFault, SeedKeyOptions, SeededKey } from './key-vault-double.js';
 
@@ -110,18 +110,6 @@ export function azureEmulatorSkipReason(suite: string): string | null {
   if (process.env.KEYGATE_TEST_REQUIRE_ALL === '1') throw new Error(`${suite}: ${availability.missing} (required: KEYGATE_TEST_REQUIRE_ALL=1)`);
   console.warn(`${suite}: skipped: ${availability.missing}`);
   return availability.missing;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** Connects with TLS and returns the peer's certificate as PEM (the self-signed one Lowkey Vault serves). */

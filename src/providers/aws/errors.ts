@@ -3,10 +3,13 @@
  * carry ARNs, account ids, principal names and request ids. Each kind gets Keygate's own
  * sentence, and the SDK error is kept only as `cause` (never logged or returned).
  *
- * Errors are recognised by shape (`name`, `$metadata.httpStatusCode`, `code`), not by class,
- * so this file needs no SDK import and stays runtime-neutral.
+ * Errors are recognised by shape (`cloud/aws/errors.ts`: `name`, `$metadata.httpStatusCode`,
+ * `code`), not by class, so this file needs no SDK import and stays runtime-neutral.
  */
 
+import { AWS_CREDENTIAL_ERRORS, AWS_THROTTLING_ERRORS, awsErrorShape, isAwsRegionMissing, isAwsThrottling } from '../../cloud/aws/index.js';
+import type { AwsErrorShape } from '../../cloud/aws/index.js';
+import { NETWORK_CODES, field, text } from '../../cloud/index.js';
 import { ProviderError } from '../types.js';
 import type { ProviderErrorKind } from '../types.js';
 
@@ -35,31 +38,19 @@ const INVALID = new Set([
   'LimitExceededException',
   'SerializationException',
 ]);
-const THROTTLED = new Set(['ThrottlingException', 'TooManyRequestsException', 'Throttling', 'RequestLimitExceeded', 'SlowDown', 'ProvisionedThroughputExceededException']);
-const UNAUTHORIZED = new Set([
+const THROTTLED: ReadonlySet<string> = new Set([...AWS_THROTTLING_ERRORS, 'ProvisionedThroughputExceededException']);
+const UNAUTHORIZED: ReadonlySet<string> = new Set([
+  ...AWS_CREDENTIAL_ERRORS,
   'AccessDeniedException',
   'AccessDenied',
-  'UnrecognizedClientException',
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'InvalidSignatureException',
-  'SignatureDoesNotMatch',
-  'InvalidClientTokenId',
-  'IncompleteSignature',
-  'MissingAuthenticationToken',
-  'MissingAuthenticationTokenException',
   'NotAuthorized',
   'AuthFailure',
-  'RequestExpired',
-  'CredentialsProviderError',
-  'TokenProviderError',
   'RegionDisabledException',
   // KMS refused to encrypt or decrypt for the caller: a key policy or grant is missing.
   'DecryptionFailure',
   'EncryptionFailure',
 ]);
 const UNAVAILABLE = new Set(['InternalServiceError', 'InternalFailure', 'ServiceUnavailable', 'ServiceUnavailableException', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 
 /** AWS's wording for a secret that is scheduled for deletion (it varies by operation). */
 const DELETED_TEXT = /(scheduled|marked) (for )?delet/i;
@@ -76,30 +67,10 @@ const SENTENCES: Record<ProviderErrorKind, string> = {
   deleted: 'the secret is scheduled for deletion in AWS Secrets Manager; restore it first',
 };
 
-interface ErrorShape {
-  name: string;
-  message: string;
-  code: string;
-  status: number | undefined;
-  retryAfter: string | undefined;
-  throttlingHint: boolean;
-}
-
-const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? Reflect.get(value, key) : undefined);
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-
-function shapeOf(err: unknown): ErrorShape {
-  const status = field(field(err, '$metadata'), 'httpStatusCode');
-  const headers = field(field(err, '$response'), 'headers');
-  const retryAfter = field(headers, 'retry-after') ?? field(headers, 'Retry-After');
-  return {
-    name: text(field(err, 'name')) || text(field(err, 'Code')),
-    message: text(field(err, 'message')),
-    code: text(field(err, 'code')) || text(field(field(err, 'cause'), 'code')),
-    status: typeof status === 'number' ? status : undefined,
-    retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
-    throttlingHint: field(field(err, '$retryable'), 'throttling') === true,
-  };
+/** The SDK error's shape; the name falls back to an XML error's `Code`. */
+function shapeOf(err: unknown): AwsErrorShape {
+  const shape = awsErrorShape(err);
+  return { ...shape, name: shape.name || text(field(err, 'Code')) };
 }
 
 /** Milliseconds from a `Retry-After` header (seconds or an HTTP date), bounded to 5 minutes. */
@@ -126,7 +97,7 @@ export function classifyAwsError(err: unknown, operation: AwsOperation): Provide
     // Creating over a name that is scheduled for deletion is a name conflict, as on every other store.
     return operation === 'CreateSecret' ? 'conflict' : 'deleted';
   }
-  if (THROTTLED.has(e.name) || e.status === 429 || e.throttlingHint) return 'throttled';
+  if (isAwsThrottling(e, THROTTLED)) return 'throttled';
   if (UNAUTHORIZED.has(e.name)) return 'unauthorized';
   if (INVALID.has(e.name)) return 'invalid';
   if (UNAVAILABLE.has(e.name) || NETWORK_CODES.has(e.code) || NETWORK_CODES.has(e.name)) return 'unavailable';
@@ -137,7 +108,7 @@ export function classifyAwsError(err: unknown, operation: AwsOperation): Provide
     if (e.status >= 400) return 'invalid';
   }
   // The SDK could not even build the request: no region configured anywhere.
-  if (/region is missing/i.test(e.message)) return 'invalid';
+  if (isAwsRegionMissing(e)) return 'invalid';
   return 'unavailable';
 }
 
@@ -159,7 +130,7 @@ export function toProviderError(err: unknown, operation: AwsOperation, options: 
   if (kind === 'conflict' && DELETED_TEXT.test(e.message)) {
     message = `a secret with this name is scheduled for deletion in AWS Secrets Manager; restore it, or delete it with force first (${operation})`;
   }
-  if (kind === 'invalid' && /region is missing/i.test(e.message)) {
+  if (kind === 'invalid' && isAwsRegionMissing(e)) {
     message = 'no AWS region is configured: set the mount option region or AWS_REGION';
   }
   const retryAfterMs = kind === 'throttled' ? parseRetryAfter(e.retryAfter, options.now ?? Date.now()) : undefined;

@@ -14,39 +14,9 @@
 
 import { z } from 'zod';
 import { parseDuration } from '../../core/index.js';
+import { awsAccessKeyIdSchema, awsEndpointSchema, awsRegionSchema, awsSecretAccessKeySchema, awsSessionTokenSchema } from '../../cloud/aws/index.js';
 
-/** AWS's region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `us-isob-east-1`. */
-const REGION = /^[a-z]{2}(-[a-z]+){1,2}-[0-9]{1,2}$/;
-
-/** Host names for which a plain-http endpoint is accepted (local emulators only). */
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** The canonical endpoint (`scheme://host[:port]`), or null when it is not acceptable. */
-export function canonicalEndpoint(text: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return null;
-  }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return null;
-  if (url.pathname !== '/' && url.pathname !== '') return null;
-  const loopback = LOOPBACK_HOSTS.has(url.hostname) || /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return null;
-  return url.origin;
-}
-
-const endpointSchema = z
-  .string()
-  .max(512)
-  .transform((text, ctx) => {
-    const canonical = canonicalEndpoint(text.trim());
-    if (canonical === null) {
-      ctx.addIssue({ code: 'custom', message: 'must be an https URL with no path, query or credentials (http only for loopback hosts)' });
-      return z.NEVER;
-    }
-    return canonical;
-  });
+export { canonicalAwsEndpoint as canonicalEndpoint } from '../../cloud/aws/index.js';
 
 /** Seconds from a whole number of seconds or a duration text (`1h`, `90m`). */
 const durationSecondsSchema = z
@@ -62,20 +32,11 @@ const durationSecondsSchema = z
 
 const credentialsSchema = z
   .strictObject({
-    access_key_id: z
-      .string()
-      .regex(/^[A-Za-z0-9_]{1,128}$/)
-      .describe('The access key id.'),
-    secret_access_key: z
-      .string()
-      .min(1)
-      .max(1024)
+    access_key_id: awsAccessKeyIdSchema.describe('The access key id.'),
+    secret_access_key: awsSecretAccessKeySchema
       .describe('The secret access key. Write-only.')
       .meta({ sensitive: true, writeOnly: true }),
-    session_token: z
-      .string()
-      .min(1)
-      .max(8192)
+    session_token: awsSessionTokenSchema
       .optional()
       .describe('A session token, for temporary credentials. Write-only.')
       .meta({ sensitive: true, writeOnly: true }),
@@ -104,7 +65,7 @@ const assumeRoleSchema = z
     duration: durationSecondsSchema
       .default(3600)
       .describe('Session length: seconds, or a duration such as "1h" (900 to 43200 seconds). Credentials are refreshed 5 minutes before they expire.'),
-    sts_endpoint: endpointSchema
+    sts_endpoint: awsEndpointSchema
       .optional()
       .describe('STS endpoint. Default: AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, else the regional STS endpoint.'),
   })
@@ -112,12 +73,10 @@ const assumeRoleSchema = z
 
 /** The options schema of an `aws-secrets-manager` mount (strict: unknown keys are refused). */
 export const awsSecretsManagerOptionsSchema = z.strictObject({
-  region: z
-    .string()
-    .regex(REGION)
+  region: awsRegionSchema
     .optional()
     .describe('The region, e.g. "eu-west-1". Default: AWS_REGION (or the shared config file).'),
-  endpoint: endpointSchema
+  endpoint: awsEndpointSchema
     .optional()
     .describe('A custom endpoint (VPC endpoint, emulator). Default: AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL, else the regional endpoint.'),
   credentials: credentialsSchema.optional(),

@@ -28,6 +28,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { DescribeSecretResponse, SecretsManagerClientConfig, SecretVersionsListEntry, Tag } from '@aws-sdk/client-secrets-manager';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { awsClientSettings, awsStaticCredentials } from '../../cloud/aws/index.js';
 import { Sensitive } from '../../core/index.js';
 import type { Runtime } from '../../core/index.js';
 import { ProviderError } from '../types.js';
@@ -91,15 +92,8 @@ function tagRecord(tags: readonly Tag[] | undefined): Record<string, string> {
 
 /** SDK client settings from the mount options. Exported for tests; builds nothing and calls nothing. */
 export function awsClientConfig(options: AwsSecretsManagerOptions): SecretsManagerClientConfig {
-  const requestHandler = { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS };
-  const explicit =
-    options.credentials === undefined
-      ? undefined
-      : {
-          accessKeyId: options.credentials.access_key_id,
-          secretAccessKey: options.credentials.secret_access_key,
-          ...(options.credentials.session_token === undefined ? {} : { sessionToken: options.credentials.session_token }),
-        };
+  const limits = { maxAttempts: 1, connectionTimeoutMs: CONNECTION_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS };
+  const explicit = awsStaticCredentials(options.credentials?.access_key_id, options.credentials?.secret_access_key, options.credentials?.session_token);
   const role = options.assume_role;
   // The SDK memoises whatever provider it is given and calls it again 5 minutes before the
   // credentials it returned expire, so assumed-role credentials are refreshed before expiry.
@@ -114,20 +108,9 @@ export function awsClientConfig(options: AwsSecretsManagerOptions): SecretsManag
             ...(role.external_id === undefined ? {} : { ExternalId: role.external_id }),
           },
           ...(explicit === undefined ? {} : { masterCredentials: explicit }),
-          clientConfig: {
-            maxAttempts: 1,
-            requestHandler,
-            ...(options.region === undefined ? {} : { region: options.region }),
-            ...(role.sts_endpoint === undefined ? {} : { endpoint: role.sts_endpoint }),
-          },
+          clientConfig: awsClientSettings({ ...limits, region: options.region, endpoint: role.sts_endpoint }),
         });
-  return {
-    maxAttempts: 1,
-    requestHandler,
-    ...(options.region === undefined ? {} : { region: options.region }),
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(credentials === undefined ? {} : { credentials }),
-  };
+  return awsClientSettings({ ...limits, region: options.region, endpoint: options.endpoint, credentials });
 }
 
 /**

@@ -4,11 +4,14 @@
  * Each kind gets Keygate's own sentence, and the SDK error is kept only as `cause` (never
  * logged or returned).
  *
- * Errors are recognised by shape (`name`, `statusCode`, `code`, the service's inner error
- * code), not by class or message text, so this file needs no SDK import and stays
- * runtime-neutral.
+ * Errors are recognised by shape (`cloud/azure/errors.ts`: `name`, `statusCode`, `code`, the
+ * service's inner error code), not by class or message text, so this file needs no SDK import
+ * and stays runtime-neutral.
  */
 
+import { AZURE_CREDENTIAL_ERRORS, azureServiceErrorShape } from '../../cloud/azure/index.js';
+import type { AzureServiceErrorShape } from '../../cloud/azure/index.js';
+import { NETWORK_CODES as SOCKET_ERROR_CODES, field } from '../../cloud/index.js';
 import { ProviderError } from '../types.js';
 import type { ProviderErrorKind } from '../types.js';
 
@@ -26,21 +29,11 @@ const SENTENCES: Record<ProviderErrorKind, string> = {
 
 /** Key Vault's inner error codes for an object in a soft-delete transition: the same call may work shortly. */
 const TRANSITIONAL = new Set(['ObjectIsBeingDeleted', 'ObjectIsBeingRecovered']);
-/** Credential failures from `@azure/identity` (by error name). */
-const CREDENTIAL_ERRORS = new Set(['AuthenticationError', 'AggregateAuthenticationError', 'CredentialUnavailableError', 'AuthenticationRequiredError']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'REQUEST_SEND_ERROR', 'UND_ERR_SOCKET']);
+/** Socket error codes, and the Azure pipeline's own for a request that could not be sent. */
+const NETWORK_CODES: ReadonlySet<string> = new Set([...SOCKET_ERROR_CODES, 'REQUEST_SEND_ERROR']);
 
-const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? Reflect.get(value, key) : undefined);
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-
-/** What Keygate reads from an SDK error: never its message. */
-export interface AzureErrorShape {
-  name: string;
-  status: number | undefined;
-  /** The service's error code (`SecretNotFound`, `Forbidden`, `Conflict`, …) or a network code. */
-  code: string;
-  /** The service's inner error code (`SecretDisabled`, `ObjectIsDeletedButRecoverable`, `ForbiddenByRbac`, …). */
-  innerCode: string;
+/** What Keygate reads from an SDK error (never its message), with the retry hints of a throttled answer. */
+export interface AzureErrorShape extends AzureServiceErrorShape {
   retryAfter: string | undefined;
   retryAfterMs: string | undefined;
 }
@@ -55,14 +48,8 @@ function header(err: unknown, name: string): string | undefined {
 
 /** Reads the parts of an SDK error that classification uses. */
 export function shapeOfAzureError(err: unknown): AzureErrorShape {
-  const status = field(err, 'statusCode');
-  const serviceError = field(field(err, 'details'), 'error');
-  const inner = field(serviceError, 'innerError') ?? field(serviceError, 'innererror');
   return {
-    name: text(field(err, 'name')),
-    status: typeof status === 'number' ? status : undefined,
-    code: text(field(serviceError, 'code')) || text(field(err, 'code')) || text(field(field(err, 'cause'), 'code')),
-    innerCode: text(field(inner, 'code')),
+    ...azureServiceErrorShape(err),
     retryAfter: header(err, 'retry-after'),
     retryAfterMs: header(err, 'x-ms-retry-after-ms') ?? header(err, 'retry-after-ms'),
   };
@@ -86,7 +73,7 @@ export function retryAfterMsOf(shape: Pick<AzureErrorShape, 'retryAfter' | 'retr
 /** The kind for an SDK (or credential, or abort) error, by its shape. */
 export function classifyAzureError(shape: AzureErrorShape): { kind: ProviderErrorKind; retryable: boolean } {
   if (shape.name === 'AbortError' || shape.name === 'TimeoutError') return { kind: 'timeout', retryable: true };
-  if (CREDENTIAL_ERRORS.has(shape.name)) return { kind: 'unauthorized', retryable: false };
+  if (AZURE_CREDENTIAL_ERRORS.has(shape.name)) return { kind: 'unauthorized', retryable: false };
   const status = shape.status;
   if (status === undefined) return { kind: 'unavailable', retryable: NETWORK_CODES.has(shape.code) || shape.name === 'RestError' };
   if (status === 400) return { kind: 'invalid', retryable: false };

@@ -8,45 +8,20 @@
  */
 
 import { z } from 'zod';
+import {
+  AZURE_GUID,
+  AZURE_TENANT,
+  AZURE_VAULT_NAME,
+  azureCaPemSchema,
+  azureClientSecretSchema,
+  azureDisableChallengeResourceVerificationSchema,
+  azureVaultUrlSchema,
+} from '../../cloud/azure/index.js';
+
+export { canonicalVaultUrl } from '../../cloud/azure/index.js';
 
 /** Service versions the SDK (`@azure/keyvault-secrets` 4.11) can speak. */
 export const AZURE_SERVICE_VERSIONS = ['7.0', '7.1', '7.2', '7.3', '7.4', '7.5', '7.6', '2025-07-01'] as const;
-
-/** Azure vault names: 3–24 characters, letters, digits and hyphens, starting with a letter, no `--`, not ending with `-`. */
-const VAULT_NAME = /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
-
-/** Entra ID tenant and client ids: GUIDs (a tenant may also be named by a domain). */
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const TENANT = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-zA-Z0-9][a-zA-Z0-9.-]{0,253}[a-zA-Z0-9])$/;
-
-/**
- * The canonical vault URL (`https://host[:port]`, no trailing slash), or null when it is not
- * acceptable: https only, no credentials, path, query or fragment.
- */
-export function canonicalVaultUrl(text: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'https:') return null;
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return null;
-  if (url.pathname !== '/' && url.pathname !== '') return null;
-  return url.origin;
-}
-
-const vaultUrlSchema = z
-  .string()
-  .max(512)
-  .transform((text, ctx) => {
-    const canonical = canonicalVaultUrl(text.trim());
-    if (canonical === null) {
-      ctx.addIssue({ code: 'custom', message: 'must be an https URL with no path, query or credentials, e.g. "https://my-vault.vault.azure.net"' });
-      return z.NEVER;
-    }
-    return canonical;
-  });
 
 const credentialSchema = z
   .discriminatedUnion('type', [
@@ -54,12 +29,9 @@ const credentialSchema = z
     z
       .strictObject({
         type: z.literal('client_secret'),
-        tenant_id: z.string().regex(TENANT).describe('The Entra ID tenant (GUID or domain).'),
-        client_id: z.string().regex(GUID).describe('The application (client) id.'),
-        client_secret: z
-          .string()
-          .min(1)
-          .max(1024)
+        tenant_id: z.string().regex(AZURE_TENANT).describe('The Entra ID tenant (GUID or domain).'),
+        client_id: z.string().regex(AZURE_GUID).describe('The application (client) id.'),
+        client_secret: azureClientSecretSchema
           .describe('The client secret. Write-only: never returned when the mount is read.')
           .meta({ sensitive: true, writeOnly: true }),
       })
@@ -67,8 +39,8 @@ const credentialSchema = z
     z
       .strictObject({
         type: z.literal('workload_identity'),
-        tenant_id: z.string().regex(TENANT).optional().describe('Default: AZURE_TENANT_ID.'),
-        client_id: z.string().regex(GUID).optional().describe('Default: AZURE_CLIENT_ID.'),
+        tenant_id: z.string().regex(AZURE_TENANT).optional().describe('Default: AZURE_TENANT_ID.'),
+        client_id: z.string().regex(AZURE_GUID).optional().describe('Default: AZURE_CLIENT_ID.'),
         token_file_path: z.string().min(1).max(4096).optional().describe('The projected service-account token. Default: AZURE_FEDERATED_TOKEN_FILE.'),
       })
       .describe('Workload identity federation (Kubernetes service-account tokens exchanged for Entra ID tokens).'),
@@ -84,10 +56,10 @@ const NAME_PREFIX = /^[a-z0-9-]{0,64}$/;
 /** The options schema of an `azure-key-vault` mount (strict: unknown keys are refused). */
 export const azureKeyVaultOptionsSchema = z
   .strictObject({
-    vault_url: vaultUrlSchema.optional().describe('The vault URL, e.g. "https://my-vault.vault.azure.net". Give this or vault_name.'),
+    vault_url: azureVaultUrlSchema.optional().describe('The vault URL, e.g. "https://my-vault.vault.azure.net". Give this or vault_name.'),
     vault_name: z
       .string()
-      .regex(VAULT_NAME)
+      .regex(AZURE_VAULT_NAME)
       .optional()
       .describe('The vault name; the URL is then https://<name>.vault.azure.net. Give this or vault_url.'),
     credential: credentialSchema.describe('How Keygate authenticates to Entra ID. Default: { "type": "default" }.'),
@@ -96,17 +68,11 @@ export const azureKeyVaultOptionsSchema = z
       .regex(NAME_PREFIX, 'must be at most 64 lower-case letters, digits or hyphens (Azure names are case-insensitive)')
       .default('')
       .describe('Put verbatim in front of every mapped secret name, e.g. "keygate-prod-". Names are [0-9a-zA-Z-]{1,127} in all.'),
-    ca_pem: z
-      .string()
-      .max(65_536)
-      .regex(/-----BEGIN CERTIFICATE-----/, 'must be PEM certificates')
+    ca_pem: azureCaPemSchema
       .optional()
       .describe('PEM bundle trusted instead of the public CAs (private endpoints, emulators).'),
     service_version: z.enum(AZURE_SERVICE_VERSIONS).optional().describe('The Key Vault API version. Default: the SDK\'s newest.'),
-    disable_challenge_resource_verification: z
-      .boolean()
-      .default(false)
-      .describe('Accept an authentication challenge whose resource is not the vault\'s domain (emulators, private DNS names only).'),
+    disable_challenge_resource_verification: azureDisableChallengeResourceVerificationSchema,
   })
   .superRefine((options, ctx) => {
     if ((options.vault_url === undefined) === (options.vault_name === undefined)) {

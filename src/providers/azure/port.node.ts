@@ -22,6 +22,7 @@ import { ClientSecretCredential, DefaultAzureCredential, WorkloadIdentityCredent
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { KeyVaultSecret, SecretClientOptions, SecretProperties } from '@azure/keyvault-secrets';
+import { azureKeyVaultClientOptions } from '../../cloud/azure/index.js';
 import { Sensitive, fromBase64, sleep, toBase64 } from '../../core/index.js';
 import type { Runtime } from '../../core/index.js';
 import { ProviderError } from '../types.js';
@@ -133,13 +134,8 @@ function nextLinkPolicy(store: AsyncLocalStorage<LinkCapture>): PipelinePolicy {
 /** The `SecretClient` options the mount options imply: SDK retries off, optional CA and API version. */
 export function azureClientOptions(options: AzureKeyVaultOptions, extraPolicies: PipelinePolicy[] = []): SecretClientOptions {
   return {
-    retryOptions: { maxRetries: 0 },
+    ...azureKeyVaultClientOptions(options),
     additionalPolicies: extraPolicies.map((policy) => ({ policy, position: 'perCall' as const })),
-    disableChallengeResourceVerification: options.disable_challenge_resource_verification,
-    ...(options.service_version === undefined ? {} : { serviceVersion: options.service_version }),
-    ...(options.ca_pem === undefined ? {} : { tlsOptions: { ca: options.ca_pem } }),
-    // Request ids and URLs stay out of Keygate's logs: the SDK logs through @azure/logger only when enabled.
-    userAgentOptions: { userAgentPrefix: 'keygate' },
   };
 }
 

@@ -6,30 +6,12 @@
  * logger or `JSON.stringify` of the `ProviderError` can print Google's text by accident.
  */
 
+import { GRPC_STATUS } from '../../cloud/gcp/index.js';
 import { Sensitive } from '../../core/index.js';
 import { ProviderError } from '../types.js';
 import type { ProviderErrorKind } from '../types.js';
 
-/** gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
-export const GRPC_STATUS = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
+export { GRPC_STATUS } from '../../cloud/gcp/index.js';
 
 const MESSAGES: Record<ProviderErrorKind, string> = {
   not_found: 'the secret or version does not exist in GCP Secret Manager',

@@ -13,13 +13,13 @@
 
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import type { protos } from '@google-cloud/secret-manager';
-import { InterceptingCall, credentials as grpcCredentials, status as grpcStatus } from '@grpc/grpc-js';
 import type { Interceptor } from '@grpc/grpc-js';
+import { cancelOnAbort, gcpClientOptions } from '../../cloud/gcp/client.node.js';
+import { crc32c } from '../../cloud/gcp/index.js';
 import { Sensitive, fromBase64, fromUtf8, utf8 } from '../../core/index.js';
 import type { Runtime } from '../../core/index.js';
 import { ProviderError } from '../types.js';
 import type { ProviderSecretInfo, ProviderValue, ProviderVersion, ReadResult, SecretProvider, Stage, VersionSelector } from '../types.js';
-import { crc32c } from './crc32c.js';
 import { GRPC_STATUS, grpcCode, toProviderError } from './errors.js';
 import {
   ANNOTATIONS_MAX_BYTES,
@@ -93,29 +93,7 @@ export function createGcpSecretManagerPort(options: GcpSecretManagerOptions, dep
   const parent = `projects/${options.project}`;
   let client: SecretManagerServiceClient | null = null;
 
-  const sdk = (): SecretManagerServiceClient => {
-    if (client !== null) return client;
-    const key = options.credentials;
-    client = new SecretManagerServiceClient({
-      projectId: options.project,
-      fallback: false,
-      ...(options.api_endpoint === undefined ? {} : { apiEndpoint: options.api_endpoint }),
-      ...(options.port === undefined ? {} : { port: options.port }),
-      ...(options.insecure ? { sslCreds: grpcCredentials.createInsecure() } : {}),
-      ...(key === undefined
-        ? {}
-        : {
-            credentials: {
-              client_email: key.client_email,
-              private_key: key.private_key,
-              ...(key.universe_domain === undefined ? {} : { universe_domain: key.universe_domain }),
-            },
-          }),
-      // Keygate's middleware retries; the channel should not retry on its own either.
-      'grpc.enable_retries': 0,
-    });
-    return client;
-  };
+  const sdk = (): SecretManagerServiceClient => (client ??= new SecretManagerServiceClient(gcpClientOptions(options)));
 
   const secretPath = (name: string): string => {
     if (!SECRET_ID.test(name)) throw new ProviderError('invalid', 'the name is not a valid GCP secret id ([a-zA-Z0-9_-]{1,255})');
@@ -126,25 +104,13 @@ export function createGcpSecretManagerPort(options: GcpSecretManagerOptions, dep
   /** Runs one SDK call with retries off, cancelled when `signal` aborts, errors sanitised. */
   async function call<T>(signal: AbortSignal, invoke: (opts: CallOptions) => Promise<T>, extra: { autoPaginate?: boolean } = {}): Promise<T> {
     if (signal.aborted) throw new ProviderError('timeout', 'the GCP Secret Manager call was cancelled before it started');
-    const cleanups: (() => void)[] = [];
-    const interceptor: Interceptor = (callOptions, nextCall) => {
-      const intercepting: InterceptingCall = new InterceptingCall(nextCall(callOptions), {
-        start(metadata, listener, next) {
-          next(metadata, listener);
-          const cancel = () => intercepting.cancelWithStatus(grpcStatus.CANCELLED, 'cancelled by Keygate');
-          if (signal.aborted) return cancel();
-          signal.addEventListener('abort', cancel, { once: true });
-          cleanups.push(() => signal.removeEventListener('abort', cancel));
-        },
-      });
-      return intercepting;
-    };
+    const { interceptor, release } = cancelOnAbort(signal);
     try {
       return await invoke({ retry: null, ...extra, otherArgs: { options: { interceptors: [interceptor] } } });
     } catch (err) {
       throw toProviderError(err);
     } finally {
-      for (const cleanup of cleanups) cleanup();
+      release();
     }
   }
 

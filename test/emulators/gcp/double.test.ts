@@ -8,7 +8,7 @@
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { crc32c } from '../../../src/providers/gcp/crc32c.js';
+import { crc32c } from '../../../src/cloud/gcp/crc32c.js';
 import { TEST_SERVICE_ACCOUNT_KEY, startSecretManagerDouble } from './index.js';
 import type { GcpDouble, SecretManagerDouble } from './index.js';
 

@@ -8,7 +8,7 @@
 import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { crc32c } from '../../../src/providers/gcp/crc32c.js';
+import { crc32c } from '../../../src/cloud/gcp/crc32c.js';
 import { KMS_LIMITS, TEST_SERVICE_ACCOUNT_KEY, startKmsDouble } from './index.js';
 import type { GcpDouble, KmsDouble } from './index.js';
 

@@ -23,7 +23,7 @@
  */
 
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { crc32c } from '../../../src/providers/gcp/crc32c.js';
+import { crc32c } from '../../../src/cloud/gcp/crc32c.js';
 import type { DoubleService, GcpDouble, UnaryHandler } from './server.js';
 import { googleProtoDirs, startGcpDouble } from './server.js';
 import { RpcError } from './status.js';

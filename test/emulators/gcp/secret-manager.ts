@@ -16,7 +16,7 @@
  * than pretending.
  */
 
-import { crc32c } from '../../../src/providers/gcp/crc32c.js';
+import { crc32c } from '../../../src/cloud/gcp/crc32c.js';
 import { compileFilter } from './filter.js';
 import type { Predicate } from './filter.js';
 import type { DoubleService, UnaryHandler } from './server.js';

@@ -8,9 +8,7 @@
  */
 
 import { z } from 'zod';
-
-/** AWS's region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `us-isob-east-1`. */
-const REGION = /^[a-z]{2}(-[a-z]+){1,2}-[0-9]{1,2}$/;
+import { awsAccessKeyIdSchema, awsEndpointSchema, awsRegionSchema, awsSecretAccessKeySchema, awsSessionTokenSchema } from '../../../cloud/aws/index.js';
 
 /**
  * A KMS key as `Encrypt` and `Decrypt` accept it: a key id (UUID, or `mrk-…` for a
@@ -29,25 +27,6 @@ const KEY_ID = new RegExp(
 export function regionOfKeyArn(keyId: string): string | null {
   const m = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(keyId);
   return m?.[1] ?? null;
-}
-
-/** Host names for which a plain-http endpoint is accepted (local emulators only). */
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(hostname);
-}
-
-/** The canonical endpoint (`scheme://host[:port]`), or null when it is not acceptable. */
-export function canonicalKmsEndpoint(text: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return null;
-  }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return null;
-  if (url.pathname !== '/' && url.pathname !== '') return null;
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) return null;
-  return url.origin;
 }
 
 /** Encryption-context keys Keygate sets itself (`keygate:`) or AWS reserves (`aws:`). */
@@ -77,40 +56,20 @@ export const awsKmsSealOptionsSchema = z
       .max(2048)
       .regex(KEY_ID, 'must be a KMS key id, key ARN, alias name ("alias/…") or alias ARN')
       .describe('The KMS key that wraps the root key: key id, key ARN, alias name ("alias/keygate") or alias ARN.'),
-    region: z
-      .string()
-      .regex(REGION)
+    region: awsRegionSchema
       .optional()
       .describe("The key's region, e.g. \"eu-west-1\". Default: the region in kms_key_id when it is an ARN, else AWS_REGION."),
-    endpoint: z
-      .string()
-      .max(512)
-      .transform((text, ctx) => {
-        const canonical = canonicalKmsEndpoint(text.trim());
-        if (canonical === null) {
-          ctx.addIssue({ code: 'custom', message: 'must be an https URL with no path, query or credentials (http only for loopback hosts)' });
-          return z.NEVER;
-        }
-        return canonical;
-      })
+    endpoint: awsEndpointSchema
       .optional()
       .describe('A custom KMS endpoint (VPC endpoint, FIPS endpoint, emulator). Default: AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL, else the regional endpoint.'),
-    access_key: z
-      .string()
-      .regex(/^[A-Za-z0-9_]{1,128}$/)
+    access_key: awsAccessKeyIdSchema
       .optional()
       .describe('Access key id of static credentials. Default: the SDK default credential chain (environment, web identity, SSO, shared files, ECS and EC2 roles).'),
-    secret_key: z
-      .string()
-      .min(1)
-      .max(1024)
+    secret_key: awsSecretAccessKeySchema
       .optional()
       .describe('Secret access key of static credentials. Write-only.')
       .meta({ sensitive: true, writeOnly: true }),
-    session_token: z
-      .string()
-      .min(1)
-      .max(8192)
+    session_token: awsSessionTokenSchema
       .optional()
       .describe('Session token of temporary static credentials. Write-only.')
       .meta({ sensitive: true, writeOnly: true }),

@@ -18,57 +18,19 @@
 
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { inspect } from 'node:util';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient, ListKeyRotationsCommand, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GatewayError, createWebRuntime, toBase64, toHex } from '../../../core/index.js';
-import type { Logger } from '../../../core/index.js';
+import { createWebRuntime, toBase64, toHex } from '../../../core/index.js';
 import { motoSuite, resetMoto, startMoto } from '../../../providers/aws/test-moto.node.js';
 import type { MotoServer } from '../../../providers/aws/test-moto.node.js';
 import type { KeyWrapper, WrappedKey } from '../../types.js';
-import { UNSEAL_FAILED_MESSAGE } from './errors.js';
+import { UNSEAL_FAILED_MESSAGE } from '../kms-errors.js';
+import { AAD, OTHER_CLUSTER_AAD, codeOf, createCaptureLogger, flip, freePort, rejection, rejectionCollector, rendered, rootKey, signal, tamperOutcomes } from '../test-kms.node.js';
 import { awsKmsSeal, awsKmsSealOptionsSchema, createAwsKmsSeal } from './index.js';
 
 const { skip } = motoSuite('awskms seal');
 
 const MOTO_ACCOUNT = '123456789012';
-const enc = new TextEncoder();
-const AAD = enc.encode('keygate/root-key/v1|cluster=8d0c6a3e-cluster-a');
-const OTHER_CLUSTER_AAD = enc.encode('keygate/root-key/v1|cluster=1f7e9b2c-cluster-b');
-const rootKey = () => crypto.getRandomValues(new Uint8Array(32));
-const signal = () => AbortSignal.timeout(15_000);
-
-/** A logger that records every line, to prove what never reaches a log. */
-function recordingLogger(lines: string[], bindings: Record<string, unknown> = {}): Logger {
-  const write = (level: string) => (a: object | string, msg?: string) => {
-    lines.push(JSON.stringify({ level, ...bindings, ...(typeof a === 'string' ? { msg: a } : { ...a, msg }) }));
-  };
-  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: (b) => recordingLogger(lines, { ...bindings, ...b }) };
-}
-
-/** The error code a promise rejects with (`resolved` when it does not). */
-const codeOf = (p: Promise<unknown>): Promise<string> =>
-  p.then(
-    () => 'resolved',
-    (e: unknown) => (e instanceof GatewayError ? e.code : `other:${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`),
-  );
-
-/** The rejection itself, which must be a GatewayError. */
-async function rejection(p: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof GatewayError) return e;
-    throw new Error(`expected a GatewayError, got ${String(e)}`);
-  }
-  throw new Error('expected a rejection');
-}
-
-function flip(wrapped: WrappedKey, index: number): WrappedKey {
-  const bytes = Uint8Array.from(atob(wrapped.ciphertext), (c) => c.charCodeAt(0));
-  bytes[index] = (bytes[index] ?? 0) ^ 0x01;
-  return { ...wrapped, ciphertext: toBase64(bytes) };
-}
 
 describe.skipIf(skip)('awskms seal (moto)', () => {
   let moto: MotoServer;
@@ -78,7 +40,7 @@ describe.skipIf(skip)('awskms seal (moto)', () => {
   const seal = (extra: Record<string, unknown>): KeyWrapper =>
     createAwsKmsSeal(
       awsKmsSealOptionsSchema.parse({ region: 'us-east-1', endpoint: moto.endpoint, access_key: 'testing', secret_key: 'testing', ...extra }),
-      { runtime: createWebRuntime({ logger: recordingLogger(logLines) }) },
+      { runtime: createWebRuntime({ logger: createCaptureLogger(logLines) }) },
     );
   const createKey = async (spec: { usage?: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY'; keySpec?: 'SYMMETRIC_DEFAULT' | 'RSA_2048' } = {}) => {
     const out = await admin.send(new CreateKeyCommand({ KeyUsage: spec.usage ?? 'ENCRYPT_DECRYPT', KeySpec: spec.keySpec ?? 'SYMMETRIC_DEFAULT' }));
@@ -157,17 +119,8 @@ describe.skipIf(skip)('awskms seal (moto)', () => {
     const { id } = await createKey();
     const s = seal({ kms_key_id: id });
     const wrapped = await s.wrap(rootKey(), AAD, signal());
-    const length = atob(wrapped.ciphertext).length;
-    const outcomes = new Set<string>();
-    for (let i = 0; i < length; i++) {
-      const err = await rejection(s.unwrap(flip(wrapped, i), AAD, signal()));
-      outcomes.add(`${err.code}|${err.message}|${String(err.cause)}`);
-    }
-    for (const ciphertext of ['', 'not base64 at all!', toBase64(new Uint8Array(7000)), wrapped.ciphertext.slice(0, 40)]) {
-      const err = await rejection(s.unwrap({ ...wrapped, ciphertext }, AAD, signal()));
-      outcomes.add(`${err.code}|${err.message}|${String(err.cause)}`);
-    }
-    expect([...outcomes]).toEqual([`ERR_UNSEAL_FAILED|${UNSEAL_FAILED_MESSAGE}|undefined`]);
+    const malformed = ['', 'not base64 at all!', toBase64(new Uint8Array(7000)), wrapped.ciphertext.slice(0, 40)];
+    expect(await tamperOutcomes(s, wrapped, malformed)).toEqual([`ERR_UNSEAL_FAILED|${UNSEAL_FAILED_MESSAGE}|undefined`]);
   });
 
   it('binds the extra encryption context: a different or missing one is refused', async () => {
@@ -217,13 +170,7 @@ describe.skipIf(skip)('awskms seal (moto)', () => {
     const { id } = await createKey();
     const wrapped = await seal({ kms_key_id: id }).wrap(rootKey(), AAD, signal());
     // A loopback port with nothing listening: a stopped moto.
-    const closed = await new Promise<number>((resolve) => {
-      const srv = createServer();
-      srv.listen(0, '127.0.0.1', () => {
-        const address = srv.address();
-        srv.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 1));
-      });
-    });
+    const closed = await freePort();
     const down = seal({ kms_key_id: id, endpoint: `http://127.0.0.1:${closed}` });
     const err = await rejection(down.unwrap(wrapped, AAD, signal()));
     expect([err.code, err.message]).toEqual(['ERR_SEAL_UNAVAILABLE', 'awskms seal: AWS KMS could not be reached or failed (Decrypt)']);
@@ -307,14 +254,7 @@ describe.skipIf(skip)('awskms seal (moto)', () => {
     const key = rootKey();
     const good = seal({ kms_key_id: `alias/${CANARY}-alias`, encryption_context: { owner: `${CANARY}-ctx` } });
     const wrapped = await good.wrap(key, AAD, signal());
-    const errors: unknown[] = [];
-    const collect = async (p: Promise<unknown> | undefined) => {
-      try {
-        await p;
-      } catch (e) {
-        errors.push(e);
-      }
-    };
+    const { errors, collect } = rejectionCollector();
     await collect(seal({ kms_key_id: `alias/${CANARY}-missing` }).wrap(key, AAD, signal()));
     await collect(seal({ kms_key_id: `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:alias/${CANARY}-missing` }).validate?.(signal()));
     await collect(seal({ kms_key_id: `alias/${CANARY}-alias`, encryption_context: { owner: `${CANARY}-other` } }).unwrap(wrapped, AAD, signal()));
@@ -324,10 +264,7 @@ describe.skipIf(skip)('awskms seal (moto)', () => {
     await collect(seal({ kms_key_id: other.arn }).unwrap(wrapped, AAD, signal()));
     expect(errors).toHaveLength(6);
     expect(logLines.length).toBeGreaterThanOrEqual(6);
-    const seen = [
-      ...errors.map((e) => (e instanceof Error ? `${e.message} ${JSON.stringify(e)} ${inspect(e, { depth: 10 })}` : String(e))),
-      ...logLines,
-    ].join('\n');
+    const seen = rendered(errors, logLines);
     for (const forbidden of [CANARY, MOTO_ACCOUNT, 'arn:aws', arn, id, other.id, toHex(key), toBase64(key), 'req-canary']) {
       expect(seen).not.toContain(forbidden);
     }

@@ -15,6 +15,7 @@
 
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { KMSClientConfig } from '@aws-sdk/client-kms';
+import { awsClientSettings, awsStaticCredentials } from '../../../cloud/aws/index.js';
 import { fromBase64, isGatewayError, toBase64, toBase64Url } from '../../../core/index.js';
 import type { Logger, Runtime } from '../../../core/index.js';
 import type { KeyWrapper, WrappedKey } from '../../types.js';
@@ -55,22 +56,14 @@ export function awsKmsEncryptionContext(aad: Uint8Array, extra: Readonly<Record<
 
 /** SDK client settings from the stanza. Exported for tests; builds nothing and calls nothing. */
 export function awsKmsClientConfig(options: AwsKmsSealOptions): KMSClientConfig {
-  const region = options.region ?? regionOfKeyArn(options.kms_key_id) ?? undefined;
-  return {
+  return awsClientSettings({
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
-    ...(region === undefined ? {} : { region }),
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.access_key === undefined || options.secret_key === undefined
-      ? {}
-      : {
-          credentials: {
-            accessKeyId: options.access_key,
-            secretAccessKey: options.secret_key,
-            ...(options.session_token === undefined ? {} : { sessionToken: options.session_token }),
-          },
-        }),
-  };
+    connectionTimeoutMs: CONNECTION_TIMEOUT_MS,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    region: options.region ?? regionOfKeyArn(options.kms_key_id) ?? undefined,
+    endpoint: options.endpoint,
+    credentials: awsStaticCredentials(options.access_key, options.secret_key, options.session_token),
+  });
 }
 
 /** A `KeyWrapper` that also releases its SDK client. */

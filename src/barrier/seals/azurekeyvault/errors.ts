@@ -19,12 +19,17 @@
  *
  * Key Vault's messages carry vault names, tenant ids, object ids, subscription paths and
  * request ids, so none of their text is kept: each failure gets Keygate's sentence, and the
- * SDK error is kept only as a `Sensitive` cause. Errors are recognised by shape (`name`,
- * `statusCode`, the service's error and inner error codes), not by class or message, so this
- * file needs no SDK import and stays runtime-neutral.
+ * SDK error is kept only as a `Sensitive` cause (../kms-errors.ts). Errors are recognised by
+ * shape (`cloud/azure/errors.ts`: `name`, `statusCode`, the service's error and inner error
+ * codes), not by class or message, so this file needs no SDK import and stays runtime-neutral.
  */
 
-import { GatewayError, Sensitive } from '../../../core/index.js';
+import { AZURE_CREDENTIAL_ERRORS, azureServiceErrorShape } from '../../../cloud/azure/index.js';
+import type { GatewayError } from '../../../core/index.js';
+import { kmsTransportSentences, sealUnavailable, unsealFailed } from '../kms-errors.js';
+import type { KmsSealFailure } from '../kms-errors.js';
+
+export { UNSEAL_FAILED_MESSAGE, unsealFailed } from '../kms-errors.js';
 
 /** The seal operation that failed (named in messages and logs; it carries no data). */
 export type AzureSealOperation = 'wrap' | 'unwrap' | 'validate';
@@ -33,35 +38,17 @@ export type AzureSealOperation = 'wrap' | 'unwrap' | 'validate';
 export type AzureSealCall = 'getKey' | 'wrapKey' | 'unwrapKey';
 
 /** What went wrong, as far as the gateway needs to know. */
-export type AzureSealFailure =
-  | 'refused'
-  | 'throttled'
-  | 'timeout'
-  | 'unreachable'
-  | 'credentials'
-  | 'permission'
-  | 'key_disabled'
-  | 'key_operation_forbidden'
-  | 'key_not_found'
-  | 'key_unsuitable'
-  | 'rejected'
-  | 'bad_answer';
-
-/** The one message of every unwrap refusal (the same sentence as the other seals'). */
-export const UNSEAL_FAILED_MESSAGE = 'unseal failed: the seal could not unwrap the root key';
+export type AzureSealFailure = KmsSealFailure | 'key_disabled' | 'key_operation_forbidden' | 'key_unsuitable';
 
 /** Operator-facing sentences, for log lines. */
 const SENTENCES: Record<Exclude<AzureSealFailure, 'refused'>, string> = {
-  throttled: 'Azure Key Vault is throttling requests',
-  timeout: 'Azure Key Vault did not answer in time',
-  unreachable: 'Azure Key Vault could not be reached or failed',
+  ...kmsTransportSentences('Azure Key Vault'),
   credentials: 'Azure Key Vault refused the credentials, or no credential could get a token',
   permission: 'Azure Key Vault denied permission to use the key; grant the Key Vault Crypto Service Encryption User role on it',
   key_disabled: 'the Azure Key Vault key version is disabled',
   key_operation_forbidden: 'the Azure Key Vault key does not permit wrapKey and unwrapKey (key_ops)',
   key_not_found: 'the Azure Key Vault key was not found; check key_name and the vault',
   key_unsuitable: 'the Azure Key Vault key is not an enabled, unexpired RSA key permitted to wrap and unwrap',
-  rejected: 'Azure Key Vault rejected the request as invalid',
   bad_answer: 'Azure Key Vault answered without the expected fields',
 };
 
@@ -82,35 +69,6 @@ const PUBLIC_SENTENCES: Record<Exclude<AzureSealFailure, 'refused'>, string> = {
   bad_answer: SENTENCES.bad_answer,
 };
 
-/** Credential failures from `@azure/identity` (by error name). */
-const CREDENTIAL_ERRORS = new Set(['AuthenticationError', 'AggregateAuthenticationError', 'CredentialUnavailableError', 'AuthenticationRequiredError']);
-
-const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? Reflect.get(value, key) : undefined);
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-
-/** What the seal reads from an SDK error: never its message. */
-export interface AzureSealErrorShape {
-  name: string;
-  status: number | undefined;
-  /** The service's error code (`KeyNotFound`, `Forbidden`, `BadParameter`, …) or a network code. */
-  code: string;
-  /** The service's inner error code (`KeyDisabled`, `KeyOperationForbidden`, `ForbiddenByRbac`, …). */
-  innerCode: string;
-}
-
-/** Reads the parts of an SDK error that classification uses. */
-export function shapeOfAzureSealError(err: unknown): AzureSealErrorShape {
-  const status = field(err, 'statusCode');
-  const serviceError = field(field(err, 'details'), 'error');
-  const inner = field(serviceError, 'innerError') ?? field(serviceError, 'innererror');
-  return {
-    name: text(field(err, 'name')),
-    status: typeof status === 'number' ? status : undefined,
-    code: text(field(serviceError, 'code')) || text(field(err, 'code')) || text(field(field(err, 'cause'), 'code')),
-    innerCode: text(field(inner, 'code')),
-  };
-}
-
 /**
  * What `err`, thrown by the SDK's `call`, means for the seal. Only `unwrapKey` can be
  * `refused` (a 400 or other 4xx from it is about the wrapped bytes: Key Vault answers
@@ -118,9 +76,9 @@ export function shapeOfAzureSealError(err: unknown): AzureSealErrorShape {
  * into `refused` when the key exists without the recorded version.
  */
 export function classifyAzureSealError(err: unknown, call: AzureSealCall): AzureSealFailure {
-  const shape = shapeOfAzureSealError(err);
+  const shape = azureServiceErrorShape(err);
   if (shape.name === 'AbortError' || shape.name === 'TimeoutError') return 'timeout';
-  if (CREDENTIAL_ERRORS.has(shape.name)) return 'credentials';
+  if (AZURE_CREDENTIAL_ERRORS.has(shape.name)) return 'credentials';
   const status = shape.status;
   if (status === undefined) return 'unreachable';
   if (status === 401) return 'credentials';
@@ -144,7 +102,7 @@ export function classifyAzureSealError(err: unknown, call: AzureSealCall): Azure
  * can never put arbitrary text (a vault name, a request id) in a log line.
  */
 export function azureErrorLabel(err: unknown): string {
-  const shape = shapeOfAzureSealError(err);
+  const shape = azureServiceErrorShape(err);
   const label = shape.innerCode || shape.code || shape.name;
   return /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(label) ? label : 'other';
 }
@@ -154,11 +112,6 @@ export function azureSealFailureSentence(failure: AzureSealFailure): string {
   return failure === 'refused' ? 'the wrapped key does not open with the configured key and this store\'s binding' : SENTENCES[failure];
 }
 
-/** The opaque unwrap refusal: no cause, one message, so nothing tells the reasons apart. */
-export function unsealFailed(): GatewayError {
-  return new GatewayError('ERR_UNSEAL_FAILED', UNSEAL_FAILED_MESSAGE);
-}
-
 /**
  * The error for `failure` in `operation`: `ERR_UNSEAL_FAILED` for `refused`, else
  * `ERR_SEAL_UNAVAILABLE` with Keygate's coarse client-facing sentence; `cause` is kept
@@ -166,5 +119,5 @@ export function unsealFailed(): GatewayError {
  */
 export function azureSealError(failure: AzureSealFailure, operation: AzureSealOperation, cause?: unknown): GatewayError {
   if (failure === 'refused') return unsealFailed();
-  return new GatewayError('ERR_SEAL_UNAVAILABLE', `azurekeyvault seal: ${PUBLIC_SENTENCES[failure]} (${operation})`, cause === undefined ? {} : { cause: new Sensitive(cause) });
+  return sealUnavailable(`azurekeyvault seal: ${PUBLIC_SENTENCES[failure]} (${operation})`, cause);
 }

@@ -11,6 +11,15 @@
  */
 
 import { z } from 'zod';
+import {
+  AZURE_GUID,
+  AZURE_TENANT,
+  AZURE_VAULT_NAME,
+  azureCaPemSchema,
+  azureClientSecretSchema,
+  azureDisableChallengeResourceVerificationSchema,
+  azureVaultUrlSchema,
+} from '../../../cloud/azure/index.js';
 
 /** Key Vault API versions the SDK (`@azure/keyvault-keys` 4.10) speaks. */
 export const AZURE_KEYS_SERVICE_VERSIONS = ['7.2', '7.3', '7.4', '7.5', '7.6', '2025-07-01'] as const;
@@ -28,63 +37,26 @@ export const AZURE_ENVIRONMENTS = {
 /** A Vault `environment` name. */
 export type AzureEnvironment = keyof typeof AZURE_ENVIRONMENTS;
 
-/** Azure vault names: 3–24 characters, letters, digits and hyphens, starting with a letter, no `--`, not ending with `-`. */
-const VAULT_NAME = /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
 /** Key Vault object names. */
 export const KEY_NAME = /^[0-9a-zA-Z-]{1,127}$/;
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-/** A tenant: a GUID or a verified domain. */
-const TENANT = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-zA-Z0-9][a-zA-Z0-9.-]{0,253}[a-zA-Z0-9])$/;
-
-/**
- * The canonical vault URL (`https://host[:port]`, lower-case host, no trailing slash), or
- * null when `text` is not acceptable: https only, no credentials, path, query or fragment.
- */
-export function canonicalVaultUrl(text: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(text.trim());
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'https:') return null;
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return null;
-  if (url.pathname !== '/' && url.pathname !== '') return null;
-  return url.origin;
-}
-
-const vaultUrlSchema = z
-  .string()
-  .max(512)
-  .transform((text, ctx) => {
-    const canonical = canonicalVaultUrl(text);
-    if (canonical === null) {
-      ctx.addIssue({ code: 'custom', message: 'must be an https URL with no path, query or credentials, e.g. "https://my-vault.vault.azure.net"' });
-      return z.NEVER;
-    }
-    return canonical;
-  });
 
 /** The options schema of the `azurekeyvault` seal (strict: unknown keys are refused). */
 export const azureKeyVaultSealOptionsSchema = z
   .strictObject({
     vault_name: z
       .string()
-      .regex(VAULT_NAME, 'must be 3–24 letters, digits or hyphens, starting with a letter')
+      .regex(AZURE_VAULT_NAME, 'must be 3–24 letters, digits or hyphens, starting with a letter')
       .optional()
       .describe('The vault name; the URL is then https://<name>.<the environment\'s vault suffix>. Give this or vault_url.'),
-    vault_url: vaultUrlSchema.optional().describe('The vault URL, e.g. "https://my-vault.vault.azure.net" or a private endpoint. Give this or vault_name.'),
+    vault_url: azureVaultUrlSchema.optional().describe('The vault URL, e.g. "https://my-vault.vault.azure.net" or a private endpoint. Give this or vault_name.'),
     key_name: z.string().regex(KEY_NAME, 'must be 1–127 letters, digits or hyphens').describe('The RSA key (any version) that wraps the data key. New wraps use its newest version.'),
-    tenant_id: z.string().regex(TENANT, 'must be a tenant GUID or domain').optional().describe('The Entra ID tenant. Default: AZURE_TENANT_ID (default credential chain).'),
+    tenant_id: z.string().regex(AZURE_TENANT, 'must be a tenant GUID or domain').optional().describe('The Entra ID tenant. Default: AZURE_TENANT_ID (default credential chain).'),
     client_id: z
       .string()
-      .regex(GUID, 'must be a GUID')
+      .regex(AZURE_GUID, 'must be a GUID')
       .optional()
       .describe('With client_secret: the service principal. Without: the user-assigned managed identity or workload identity to use.'),
-    client_secret: z
-      .string()
-      .min(1)
-      .max(1024)
+    client_secret: azureClientSecretSchema
       .optional()
       .describe('A service principal secret (needs tenant_id and client_id). Write-only: never returned when the configuration is read.')
       .meta({ sensitive: true, writeOnly: true }),
@@ -92,16 +64,10 @@ export const azureKeyVaultSealOptionsSchema = z
       .enum(['AZUREPUBLICCLOUD', 'AZURECHINACLOUD', 'AZUREUSGOVERNMENTCLOUD'])
       .optional()
       .describe('The Azure cloud (vault suffix and Entra ID authority). Default: AZUREPUBLICCLOUD.'),
-    ca_pem: z
-      .string()
-      .max(65_536)
-      .regex(/-----BEGIN CERTIFICATE-----/, 'must be PEM certificates')
+    ca_pem: azureCaPemSchema
       .optional()
       .describe('PEM bundle trusted instead of the public CAs (private endpoints with a private CA, emulators).'),
-    disable_challenge_resource_verification: z
-      .boolean()
-      .default(false)
-      .describe('Accept an authentication challenge whose resource is not the vault\'s domain (emulators, private DNS names only).'),
+    disable_challenge_resource_verification: azureDisableChallengeResourceVerificationSchema,
     service_version: z.enum(AZURE_KEYS_SERVICE_VERSIONS).optional().describe('The Key Vault API version. Default: the SDK\'s newest.'),
   })
   .superRefine((options, ctx) => {

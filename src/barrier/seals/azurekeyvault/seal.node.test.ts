@@ -4,26 +4,17 @@
  * and disabled through a plain `KeyClient`, as an operator would.
  */
 
-import { createServer } from 'node:net';
 import type { TokenCredential } from '@azure/identity';
 import { KeyClient } from '@azure/keyvault-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebRuntime, fromBase64, fromUtf8, isGatewayError, toBase64, toHex, utf8 } from '../../../core/index.js';
-import type { Logger } from '../../../core/index.js';
 import type { KeyWrapper, WrappedKey } from '../../types.js';
+import { createCaptureLogger, freePort } from '../test-kms.node.js';
 import { azureEmulatorSkipReason, startLowkeyVault } from '../../../../test/emulators/lowkey-vault.js';
 import type { AzureKeyVaultEmulator } from '../../../../test/emulators/lowkey-vault.js';
 import { AZURE_KEY_VAULT_SEAL_TYPE, UNSEAL_FAILED_MESSAGE, azureKeyVaultSeal, azureKeyVaultSealOptionsSchema, createAzureKeyVaultSeal } from './index.js';
 
 const skip = azureEmulatorSkipReason('azurekeyvault seal');
-
-/** A logger that keeps every line, serialised, for assertions. */
-function capturingLogger(lines: string[], bindings: Record<string, unknown> = {}): Logger {
-  const write = (level: string) => (a: object | string, b?: string) => {
-    lines.push(JSON.stringify({ level, ...bindings, ...(typeof a === 'string' ? { msg: a } : { ...a, msg: b }) }));
-  };
-  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: (more) => capturingLogger(lines, { ...bindings, ...more }) };
-}
 
 /** Everything an error could show: message, code, JSON form, and its cause rendered. */
 const rendered = (err: unknown): string => {
@@ -38,18 +29,6 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected a rejection');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const aadFor = (cluster: string) => utf8(`keygate/${cluster}/root-key`);
@@ -75,7 +54,7 @@ describe.skipIf(skip !== null)('azurekeyvault seal on the Azure Key Vault emulat
         disable_challenge_resource_verification: true,
         service_version: '7.6',
       }),
-      { runtime: createWebRuntime({ logger: capturingLogger(logs) }), credential: extra.credential ?? emulator.cryptoUserCredential, ...(extra.timeoutMs === undefined ? {} : { timeoutMs: extra.timeoutMs }) },
+      { runtime: createWebRuntime({ logger: createCaptureLogger(logs) }), credential: extra.credential ?? emulator.cryptoUserCredential, ...(extra.timeoutMs === undefined ? {} : { timeoutMs: extra.timeoutMs }) },
     );
   const versionIn = (w: WrappedKey) => w.keyId?.split('/').at(-1) ?? '';
   /** Asserts the one opaque refusal, and keeps it for the canary test. */

@@ -25,6 +25,7 @@ import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity'
 import type { TokenCredential } from '@azure/identity';
 import { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
 import type { CryptographyClientOptions, KeyVaultKey } from '@azure/keyvault-keys';
+import { azureKeyVaultClientOptions } from '../../../cloud/azure/index.js';
 import type { Logger, Runtime } from '../../../core/index.js';
 import { KEY_BYTES, NONCE_BYTES, importAesKey, open, seal } from '../../aes-gcm.js';
 import type { KeyWrapper, WrappedKey } from '../../types.js';
@@ -70,13 +71,7 @@ export function azureSealCredentialOf(options: AzureKeyVaultSealOptions): TokenC
 
 /** Client options the seal options imply: SDK retries off, optional CA and API version. A fresh object per client (the SDK mutates it). */
 export function azureSealClientOptions(options: AzureKeyVaultSealOptions): CryptographyClientOptions {
-  return {
-    retryOptions: { maxRetries: 0 },
-    disableChallengeResourceVerification: options.disable_challenge_resource_verification,
-    ...(options.service_version === undefined ? {} : { serviceVersion: options.service_version }),
-    ...(options.ca_pem === undefined ? {} : { tlsOptions: { ca: options.ca_pem } }),
-    userAgentOptions: { userAgentPrefix: 'keygate' },
-  };
+  return azureKeyVaultClientOptions(options);
 }
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; failure: AzureSealFailure; cause?: unknown };

@@ -12,81 +12,35 @@
  * kept: each failure gets Keygate's sentence; the original error is a `Sensitive` cause.
  */
 
-import { GatewayError, Sensitive } from '../../../core/index.js';
+import { grpcStatusName } from '../../../cloud/gcp/index.js';
+import type { GatewayError } from '../../../core/index.js';
+import { kmsTransportSentences, sealUnavailable, unsealFailed } from '../kms-errors.js';
+import type { KmsSealFailure } from '../kms-errors.js';
+
+export { UNSEAL_FAILED_MESSAGE, unsealFailed } from '../kms-errors.js';
 
 /** The Cloud KMS call that failed, named in messages (it carries no data). */
 export type GcpKmsOperation = 'Encrypt' | 'Decrypt';
 
 /** What went wrong, as far as the gateway needs to know. */
-export type GcpKmsFailure =
-  | 'refused'
-  | 'throttled'
-  | 'timeout'
-  | 'unreachable'
-  | 'credentials'
-  | 'permission'
-  | 'key_state'
-  | 'key_not_found'
-  | 'rejected'
-  | 'integrity'
-  | 'client'
-  | 'bad_answer';
-
-/** The one message of every unwrap refusal (the same sentence as the dev seal's). */
-export const UNSEAL_FAILED_MESSAGE = 'unseal failed: the seal could not unwrap the root key';
+export type GcpKmsFailure = KmsSealFailure | 'key_state' | 'integrity' | 'client';
 
 const SENTENCES: Record<Exclude<GcpKmsFailure, 'refused'>, string> = {
-  throttled: 'Cloud KMS is throttling requests',
-  timeout: 'Cloud KMS did not answer in time',
-  unreachable: 'Cloud KMS could not be reached or failed',
+  ...kmsTransportSentences('Cloud KMS'),
   credentials: 'Cloud KMS refused the credentials',
   permission: 'Cloud KMS denied permission to use the key; grant roles/cloudkms.cryptoKeyEncrypterDecrypter on it',
   key_state: 'the crypto key version is not enabled (disabled, scheduled for destruction or destroyed), or the key has no primary version',
   key_not_found: 'the crypto key was not found; check project, region, key_ring and crypto_key',
-  rejected: 'Cloud KMS rejected the request as invalid',
   integrity: 'a Cloud KMS answer failed its CRC32C integrity check',
   client: 'the Cloud KMS client failed before reaching the service (credentials?)',
   bad_answer: 'Cloud KMS answered for another key or without the expected fields',
 };
 
-/** gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html) by name. */
-const CODE_NAMES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-] as const;
-
-/** The gRPC status code of `err`, or null when it has none (a failure before the call). */
-export function grpcStatusOf(err: unknown): number | null {
-  const code = typeof err === 'object' && err !== null ? Reflect.get(err, 'code') : undefined;
-  return typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < CODE_NAMES.length ? code : null;
-}
-
-/** The status name of `err` for logs (`UNAVAILABLE`), `none` when it has no gRPC status. */
-export function grpcStatusName(err: unknown): string {
-  const code = grpcStatusOf(err);
-  return code === null ? 'none' : (CODE_NAMES[code] ?? 'none');
-}
-
 /** What `err`, thrown by `operation`, means for the seal. */
 export function classifyGcpKmsError(err: unknown, operation: GcpKmsOperation): GcpKmsFailure {
-  const code = grpcStatusOf(err);
-  if (code === null) return 'client';
-  switch (CODE_NAMES[code]) {
+  switch (grpcStatusName(err)) {
+    case 'none':
+      return 'client';
     case 'INVALID_ARGUMENT':
     case 'OUT_OF_RANGE':
       return operation === 'Decrypt' ? 'refused' : 'rejected';
@@ -111,16 +65,11 @@ export function classifyGcpKmsError(err: unknown, operation: GcpKmsOperation): G
   }
 }
 
-/** The opaque unwrap refusal: no cause, one message, so nothing tells the reasons apart. */
-export function unsealFailed(): GatewayError {
-  return new GatewayError('ERR_UNSEAL_FAILED', UNSEAL_FAILED_MESSAGE);
-}
-
 /**
  * The error for `failure` in `operation`: `ERR_UNSEAL_FAILED` for `refused`, else
  * `ERR_SEAL_UNAVAILABLE` with Keygate's sentence; `cause` is kept wrapped in `Sensitive`.
  */
 export function gcpKmsSealError(failure: GcpKmsFailure, operation: GcpKmsOperation, cause?: unknown): GatewayError {
   if (failure === 'refused') return unsealFailed();
-  return new GatewayError('ERR_SEAL_UNAVAILABLE', `gcpckms seal: ${SENTENCES[failure]} (${operation})`, cause === undefined ? {} : { cause: new Sensitive(cause) });
+  return sealUnavailable(`gcpckms seal: ${SENTENCES[failure]} (${operation})`, cause);
 }

@@ -16,13 +16,13 @@
  */
 
 import { KeyManagementServiceClient } from '@google-cloud/kms';
-import { InterceptingCall, credentials as grpcCredentials, status as grpcStatus } from '@grpc/grpc-js';
 import type { Interceptor } from '@grpc/grpc-js';
+import { cancelOnAbort, gcpClientOptions } from '../../../cloud/gcp/client.node.js';
+import { crc32c, grpcStatusName } from '../../../cloud/gcp/index.js';
 import { constantTimeEqual, fromBase64, isGatewayError, toBase64 } from '../../../core/index.js';
 import type { Logger, Runtime } from '../../../core/index.js';
 import type { KeyWrapper, WrappedKey } from '../../types.js';
-import { crc32c } from './crc32c.js';
-import { classifyGcpKmsError, gcpKmsSealError, grpcStatusName, unsealFailed } from './errors.js';
+import { classifyGcpKmsError, gcpKmsSealError, unsealFailed } from './errors.js';
 import type { GcpKmsFailure, GcpKmsOperation } from './errors.js';
 import { cryptoKeyName } from './options.js';
 import type { GcpKmsSealOptions } from './options.js';
@@ -93,29 +93,7 @@ export function createGcpKmsSeal(options: GcpKmsSealOptions, deps: { runtime: Pi
   const keyName = cryptoKeyName(options);
   let client: KeyManagementServiceClient | null = null;
 
-  const sdk = (): KeyManagementServiceClient => {
-    if (client !== null) return client;
-    const key = options.credentials;
-    client = new KeyManagementServiceClient({
-      projectId: options.project,
-      fallback: false,
-      ...(options.api_endpoint === undefined ? {} : { apiEndpoint: options.api_endpoint }),
-      ...(options.port === undefined ? {} : { port: options.port }),
-      ...(options.insecure ? { sslCreds: grpcCredentials.createInsecure() } : {}),
-      ...(key === undefined
-        ? {}
-        : {
-            credentials: {
-              client_email: key.client_email,
-              private_key: key.private_key,
-              ...(key.universe_domain === undefined ? {} : { universe_domain: key.universe_domain }),
-            },
-          }),
-      // The gateway retries unseals with backoff; the channel should not retry on its own.
-      'grpc.enable_retries': 0,
-    });
-    return client;
-  };
+  const sdk = (): KeyManagementServiceClient => (client ??= new KeyManagementServiceClient(gcpClientOptions(options)));
 
   const fail = (failure: GcpKmsFailure, operation: GcpKmsOperation, cause?: unknown) => {
     // The gRPC status name is what an operator needs; Google's message names the project and key, and is never logged.
@@ -137,19 +115,7 @@ export function createGcpKmsSeal(options: GcpKmsSealOptions, deps: { runtime: Pi
     const bounded = signal === undefined ? AbortSignal.timeout(CALL_TIMEOUT_MS) : AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]);
     for (let attempt = 1; ; attempt++) {
       if (bounded.aborted) throw fail('timeout', operation);
-      const cleanups: (() => void)[] = [];
-      const interceptor: Interceptor = (callOptions, nextCall) => {
-        const intercepting: InterceptingCall = new InterceptingCall(nextCall(callOptions), {
-          start(metadata, listener, next) {
-            next(metadata, listener);
-            const cancel = () => intercepting.cancelWithStatus(grpcStatus.CANCELLED, 'cancelled by Keygate');
-            if (bounded.aborted) return cancel();
-            bounded.addEventListener('abort', cancel, { once: true });
-            cleanups.push(() => bounded.removeEventListener('abort', cancel));
-          },
-        });
-        return intercepting;
-      };
+      const { interceptor, release } = cancelOnAbort(bounded);
       let onAbort = (): void => undefined;
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => reject(fail('timeout', operation));
@@ -167,7 +133,7 @@ export function createGcpKmsSeal(options: GcpKmsSealOptions, deps: { runtime: Pi
         throw fail(bounded.aborted ? 'timeout' : classify(err), operation, err);
       } finally {
         bounded.removeEventListener('abort', onAbort);
-        for (const cleanup of cleanups) cleanup();
+        release();
       }
     }
   }

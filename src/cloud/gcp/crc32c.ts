@@ -1,8 +1,9 @@
 /**
- * CRC32C (Castagnoli), the checksum Cloud KMS takes and returns beside every plaintext,
- * ciphertext and AAD (https://cloud.google.com/kms/docs/data-integrity-guidelines).
- * The barrier may not import `providers/` (layering), so it keeps its own copy of the few
- * lines `providers/gcp/crc32c.ts` also has; both are pinned by the same published value.
+ * CRC32C (Castagnoli), the checksum Google's APIs carry beside the bytes they take and
+ * return: Secret Manager with every version payload
+ * (https://cloud.google.com/secret-manager/docs/data-integrity), Cloud KMS beside every
+ * plaintext, ciphertext and AAD (https://cloud.google.com/kms/docs/data-integrity-guidelines).
+ * Keygate sends it so the service verifies what it received, and checks what comes back.
  */
 
 const TABLE = (() => {
