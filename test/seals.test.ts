@@ -155,6 +155,71 @@ describe('multi-seal', () => {
     expect((await h.call('GET', '/api/v1/sys/seal-status', { token: null })).body.auto_unseal).toBeUndefined();
   });
 
+  it('moves an existing store from any one of three seals to 2 of 3, and back, although an unseal with k = 1 proves only one seal', async () => {
+    const kms = createTestKms();
+    const three = [kmsSeal('aws'), kmsSeal('gcp'), kmsSeal('azure')];
+    const g = await boot(durableStorage(), kms, { seal: three });
+    const { root_token: token } = (await g.call('POST', '/api/v1/sys/init', { token: null, body: {} })).body;
+    await g.call('PUT', '/api/v1/secrets/k', { token, body: { v: 'k-of-n' } });
+    let h = await restart(g, kms, { seal: three, multi_seal: { required: 2 } });
+    expect(h.core.barrier.sealed).toBe(false);
+    expect((await h.core.barrier.record())?.required).toBe(2);
+    // Now any one seal is not enough, two are.
+    kms.down.add('aws');
+    kms.down.add('gcp');
+    h = await restart(h, kms, { seal: three, multi_seal: { required: 2 } });
+    expect(h.core.barrier.sealed).toBe(true);
+    kms.down.delete('gcp');
+    await vi.waitFor(() => expect(h.core.barrier.sealed).toBe(false), { timeout: 10_000, interval: 50 });
+    expect((await h.call('GET', '/api/v1/secrets/k', { token })).body.data).toEqual({ v: 'k-of-n' });
+    // Adding a fourth seal to a 2-of-3 store re-splits under all four (aws still down: it must be reachable).
+    kms.down.delete('aws');
+    h = await restart(h, kms, { seal: [...three, kmsSeal('vault')], multi_seal: { required: 2 } });
+    expect(((await h.core.barrier.record())?.entries ?? []).map((e) => e.name)).toEqual(['aws', 'gcp', 'azure', 'vault']);
+    // And back to any one.
+    h = await restart(h, kms, { seal: three.concat(kmsSeal('vault')) });
+    expect((await h.core.barrier.record())?.required).toBe(1);
+    kms.down.add('aws');
+    kms.down.add('gcp');
+    kms.down.add('azure');
+    h = await restart(h, kms, { seal: three.concat(kmsSeal('vault')) });
+    expect(h.core.barrier.sealed).toBe(false);
+    expect((await h.call('GET', '/api/v1/secrets/k', { token })).body.data).toEqual({ v: 'k-of-n' });
+  });
+
+  it('a replica still on the old configuration never drops a seal another replica added', async () => {
+    const kms = createTestKms();
+    const storage = durableStorage();
+    const g = await boot(storage, kms, { seal: kmsSeal('aws') });
+    const { root_token: token } = (await g.call('POST', '/api/v1/sys/init', { token: null, body: {} })).body;
+    // The new configuration: gcp added, aws kept. Two restarts prove gcp.
+    let h = await restart(g, kms, { seal: [kmsSeal('aws'), kmsSeal('gcp')] });
+    h = await restart(h, kms, { seal: [kmsSeal('aws'), kmsSeal('gcp')] });
+    // A replica on the old configuration (aws alone) unseals and leaves gcp's entry alone.
+    const old = await restart(h, kms, { seal: kmsSeal('aws') });
+    expect(old.core.barrier.sealed).toBe(false);
+    expect(((await old.core.barrier.record())?.entries ?? []).map((e) => e.name)).toEqual(['aws', 'gcp']);
+    expect(parsed(old).some((l) => String(l.msg).startsWith('the seal record has entries this configuration does not name'))).toBe(true);
+    kms.down.add('aws');
+    const newOnly = await restart(old, kms, { seal: kmsSeal('gcp') });
+    expect(newOnly.core.barrier.sealed).toBe(false);
+    expect((await newOnly.call('GET', '/api/v1/sys/seal-status', { token: null })).body.sealed).toBe(false);
+    void token;
+  });
+
+  it('a replica started before sys/init unseals by itself once another replica initialises the store', async () => {
+    const kms = createTestKms();
+    const storage = durableStorage();
+    const config = { seal: kmsSeal('aws') };
+    const first = await boot(storage, kms, config);
+    const second = await boot(storage, kms, config);
+    expect(second.core.barrier.sealed).toBe(true);
+    const init = await first.call('POST', '/api/v1/sys/init', { token: null, body: {} });
+    expect(init.status).toBe(200);
+    await vi.waitFor(() => expect(second.core.barrier.sealed).toBe(false), { timeout: 10_000, interval: 50 });
+    expect((await second.call('GET', '/api/v1/sys/seal-status', { token: null })).body).toMatchObject({ initialized: true, sealed: false });
+  });
+
   it('refuses a configuration whose k exceeds the enabled seals', async () => {
     const kms = createTestKms();
     await expect(boot(durableStorage(), kms, { seal: [kmsSeal('a'), { ...kmsSeal('b'), disabled: true }], multi_seal: { required: 2 } })).rejects.toThrow(/multi_seal.required/);
@@ -272,6 +337,30 @@ describe('Shamir seal', () => {
     expect(h.core.barrier.sealed).toBe(false);
   });
 
+  it('rekeys the recovery shares of a 2-of-3 KMS store after an unseal that proved only two seals', async () => {
+    const kms = createTestKms();
+    const config = { seal: [kmsSeal('aws'), kmsSeal('gcp'), kmsSeal('azure')], multi_seal: { required: 2 } };
+    const g = await boot(durableStorage(), kms, config);
+    const init = (await g.call('POST', '/api/v1/sys/init', { token: null, body: { recovery_shares: 2, recovery_threshold: 2 } })).body;
+    kms.down.add('azure');
+    const h = await restart(g, kms, config);
+    expect(h.core.barrier.sealed).toBe(false);
+    kms.down.delete('azure');
+    const { nonce } = (await h.call('POST', '/api/v1/sys/rekey-recovery-key/init', { token: null, body: { secret_shares: 3, secret_threshold: 2 } })).body;
+    await h.call('POST', '/api/v1/sys/rekey-recovery-key/update', { token: null, body: { key: init.recovery_keys[0], nonce } });
+    const done = await h.call('POST', '/api/v1/sys/rekey-recovery-key/update', { token: null, body: { key: init.recovery_keys[1], nonce } });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ complete: true, t: 2, n: 3 });
+    expect(done.body.keys).toHaveLength(3);
+    // The new shares authorise recovery; the store still unseals with azure and one other.
+    const attempt = (await h.call('POST', '/api/v1/sys/generate-root/attempt', { token: null, body: {} })).body;
+    await h.call('POST', '/api/v1/sys/generate-root/update', { token: null, body: { key: done.body.keys[2], nonce: attempt.nonce } });
+    expect((await h.call('POST', '/api/v1/sys/generate-root/update', { token: null, body: { key: done.body.keys[0], nonce: attempt.nonce } })).body.complete).toBe(true);
+    kms.down.add('aws');
+    const i = await restart(h, kms, config);
+    expect(i.core.barrier.sealed).toBe(false);
+  });
+
   it('refuses a rekey whose shares are wrong, and ends the attempt', async () => {
     const kms = createTestKms();
     const { g } = await initShamir(kms, durableStorage(), 3, 2);
@@ -334,9 +423,10 @@ describe('rotation', () => {
     expect((await g.call('POST', '/api/v1/sys/rotate', { token })).body.data.term).toBe(2);
     await g.call('PUT', '/api/v1/secrets/new', { token, body: { v: 'gen2-term2' } });
     const rewrapped = await g.call('POST', '/api/v1/sys/seal/rewrap', { token });
-    expect(rewrapped.body.seals.map((s: { name: string; in_record: boolean }) => [s.name, s.in_record])).toEqual([
-      ['aws', true],
-      ['gcp', true],
+    // The fresh wraps are proven at once, not left unverified until a restart.
+    expect(rewrapped.body.seals.map((s: { name: string; in_record: boolean; verified_time: string | null }) => [s.name, s.in_record, s.verified_time !== null])).toEqual([
+      ['aws', true, true],
+      ['gcp', true, true],
     ]);
     const h = await restart(g, kms, config);
     expect((await h.call('GET', '/api/v1/secrets/old', { token })).body.data).toEqual({ v: 'gen1-term1' });
@@ -344,6 +434,28 @@ describe('rotation', () => {
     const keyStatus = (await h.call('GET', '/api/v1/sys/key-status', { token })).body.data;
     expect(keyStatus).toMatchObject({ term: 2, terms: 2, max_encryptions: 3_865_470_566 });
     expect(keyStatus.encryptions).toBeGreaterThan(0);
+  });
+
+  it('rotates the keyring term on keyring.rotation_interval, once per interval, and old values still read', async () => {
+    let now = Date.now();
+    const g = await createTestGateway({ runtime: { now: () => now }, config: { keyring: { rotation_interval: '720h' } } });
+    open.push(g);
+    await g.call('PUT', '/api/v1/secrets/before', { body: { v: 'term1' } });
+    await g.core.scheduler.runOnce();
+    expect(g.core.barrier.status()?.term).toBe(1);
+    now += 720 * 3_600_000;
+    await g.core.scheduler.runOnce();
+    expect(g.core.barrier.status()?.term).toBe(2);
+    // Not again until the new term is itself old enough.
+    now += 3_600_000;
+    await g.core.scheduler.runOnce();
+    expect(g.core.barrier.status()?.term).toBe(2);
+    expect((await g.call('GET', '/api/v1/secrets/before')).body.data).toEqual({ v: 'term1' });
+    expect(parsed(g).some((l) => l.msg === 'keyring term rotated (rotation_interval)' && l.term === 2)).toBe(true);
+  });
+
+  it('refuses an invalid keyring.rotation_interval with the field named', async () => {
+    await expect(createTestGateway({ config: { keyring: { rotation_interval: 'monthly' } } })).rejects.toThrow(/keyring\.rotation_interval/);
   });
 
   it('refuses a root-key rotation while a seal is down, changing nothing', async () => {
@@ -409,7 +521,8 @@ describe('seal migration', () => {
     const g = await boot(durableStorage(), kms, { seal: { type: 'shamir' } });
     const init = (await g.call('POST', '/api/v1/sys/init', { token: null, body: { secret_shares: 3, secret_threshold: 2 } })).body;
     await g.call('PUT', '/api/v1/secrets/app', { token: init.root_token, body: { v: 'shamir era' } });
-    const kmsOnly = { seal: kmsSeal('aws') };
+    // The old seal stays in the configuration, disabled, until the new one has proven itself.
+    const kmsOnly = { seal: [{ type: 'shamir', disabled: true }, kmsSeal('aws')] };
     let h = await restart(g, kms, kmsOnly);
     // The KMS seal does not wrap the root key yet: the shares unseal this once.
     expect(h.core.barrier.sealed).toBe(true);

@@ -663,7 +663,7 @@ export function createBarrier(deps: BarrierDeps): Barrier {
           entries = [...kept, ...added];
         } else {
           // Entries hold shares of one split: changing the set means a new split for all.
-          const wrappers = resolveWrappers(names, wrap, state.seals);
+          const wrappers = resolveWrappers(names, wrap, [...state.seals, ...(options.available ?? [])]);
           const base = { ...record, required };
           const fresh = await wrapAll(base, wrappers, await piecesFor(state.rootRaw, wrappers.length, required));
           entries = fresh.map((e) => ({ ...e, verifiedAt: wrapNames.has(e.name) ? null : (record.entries.find((o) => o.name === e.name)?.verifiedAt ?? null) }));

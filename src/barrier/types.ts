@@ -42,7 +42,7 @@ export type SealsArg = KeyWrapper | readonly NamedSeal[];
 /**
  * The shares of a 256-bit share key: Shamir unseal shares, or a KMS-sealed store's recovery
  * shares. `check` lets submitted shares be verified while sealed (base64 of a SHA-256 over
- * the cluster id and the key; the key is random, so the hash does not help find it).
+ * a fixed label and the key; the key is random, so the hash does not help find it).
  */
 export interface ShareSettings {
   shares: number;
@@ -108,6 +108,11 @@ export interface UpdateSealsOptions {
   required?: number;
   /** New share settings (`null` removes them). */
   shares?: ShareSettings | null;
+  /**
+   * Wrappers for entries that are kept, used when the change re-splits the root key (k > 1)
+   * and this process did not unseal with them; the seals that unsealed are preferred.
+   */
+  available?: readonly NamedSeal[];
 }
 
 /**

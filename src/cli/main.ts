@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 /**
- * The `keygate` command. Today: `keygate audit verify <file>… [--public-key <base64>]`,
- * which checks audit files for edits, deletions, insertions and reordering (and, with the
- * device's public key from `GET /api/v1/sys/audit`, the signed checkpoints). Exit status: 0
- * when the chain is intact, 1 when it is not, 2 for a usage error.
+ * The `keygate` command:
+ * - `keygate audit verify <file>… [--public-key <base64>]` checks audit files for edits,
+ *   deletions, insertions and reordering (and, with the device's public key from
+ *   `GET /api/v1/sys/audit`, the signed checkpoints). Exit status: 0 when the chain is
+ *   intact, 1 when it is not, 2 for a usage error.
+ * - `keygate operator init|unseal|seal-status|seal` runs the seal ceremonies against a
+ *   gateway's HTTP API (operator.ts).
  */
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import { verifyAuditLines } from '../audit/verify.js';
+import { OPERATOR_USAGE, runOperator } from './operator.js';
 
 const USAGE = `usage: keygate audit verify <file>... [--public-key <base64>] [--json]
+       keygate operator <init|unseal|seal-status|seal> ...   (keygate operator --help)
 
 Checks audit files (in order: oldest rotated file first) for edited, deleted, inserted or
 reordered records, and with --public-key (from GET /api/v1/sys/audit) the signatures on
@@ -24,8 +30,30 @@ async function* linesOf(files: readonly string[]): AsyncGenerator<string> {
   }
 }
 
+/** One line from standard input; on a terminal, prompted and not echoed. */
+async function readShare(): Promise<string | null> {
+  const tty = process.stdin.isTTY;
+  if (tty) process.stderr.write('Unseal share (input hidden): ');
+  const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, ...(tty ? { output: muted, terminal: true } : {}) });
+  try {
+    for await (const line of rl) return line;
+    return null;
+  } finally {
+    rl.close();
+    if (tty) process.stderr.write('\n');
+  }
+}
+
 export async function run(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const [group, command, ...rest] = argv;
+  if (group === 'operator') {
+    if (command === '--help' || command === 'help') {
+      out(OPERATOR_USAGE);
+      return 0;
+    }
+    return runOperator(argv.slice(1), { out, err, readLine: readShare, env: process.env, fetch: (url, init) => fetch(url, init) });
+  }
   if (group !== 'audit' || command !== 'verify') {
     err(USAGE);
     return 2;

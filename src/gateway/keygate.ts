@@ -201,7 +201,13 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     },
   });
 
-  const scheduler = createScheduler({ mounts, pipeline, runtime });
+  const rotationInterval = config.keyring.rotation_interval === undefined ? null : parseDuration(config.keyring.rotation_interval);
+  const scheduler = createScheduler({
+    mounts,
+    pipeline,
+    runtime,
+    ...(rotationInterval === null || rotationInterval === 0 ? {} : { keyring: { barrier, intervalMs: rotationInterval } }),
+  });
   const mountHealth = createMountHealth({ mounts, runtime });
 
   const principalOf = async (record: TokenRecord): Promise<Principal> => {

@@ -1,7 +1,11 @@
 /**
- * The Node entry: `npm start`. Reads the configuration, opens SQLite storage and the dev
- * key-file seal in the data directory, initialises on first start (writing the root token
- * to a 0600 file), unseals on later starts, and serves the app on the configured address.
+ * The Node entry: `npm start`. Reads the configuration, opens SQLite storage and the seals
+ * it names (the dev key file in the data directory by default; Shamir; AWS KMS, GCP Cloud
+ * KMS, Azure Key Vault). With only dev key-file seals it initialises on first start (writing
+ * the root token to a 0600 file); otherwise the store waits for `sys/init` (or
+ * `keygate operator init`). Later starts unseal automatically with KMS and dev seals,
+ * retrying while a KMS is unreachable, or wait for Shamir shares. Serves the app on the
+ * configured address; readiness (`/health`) answers 503 while sealed.
  */
 
 import { createRequire } from 'node:module';

@@ -1,12 +1,16 @@
 /**
  * The gateway's scheduler: periodic jobs that run while unsealed, through the same pipeline
  * (so they are authorized and audited like any request) as the `system` principal: transit
- * keys' `auto_rotate_period`, and whatever backends report as due (`Engine.due`: cloud
- * secrets past their rotation interval). Every replica runs it; the jobs are idempotent (a
- * key due for rotation is rotated once under the engine's per-key lock; see decision 0009).
+ * keys' `auto_rotate_period`, whatever backends report as due (`Engine.due`: cloud
+ * secrets past their rotation interval), and the barrier keyring's `rotation_interval`.
+ * Every replica runs it; the jobs are idempotent (a key due for rotation is rotated once
+ * under the engine's per-key lock; see docs/engines/transit.md). The keyring job first picks up terms
+ * other replicas added, so replicas rarely both rotate; when they do, the cost is one spare
+ * term (every term keeps decrypting).
  */
 
 import type { Operation, Principal, Runtime } from '../core/index.js';
+import type { Barrier } from '../barrier/index.js';
 import type { MountManager } from './mounts.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -19,7 +23,19 @@ export interface Scheduler {
   runOnce(): Promise<void>;
 }
 
-export function createScheduler(deps: { mounts: MountManager; pipeline: Pipeline; runtime: Pick<Runtime, 'randomUUID' | 'logger' | 'now'>; intervalMs?: number }): Scheduler {
+export interface KeyringRotation {
+  barrier: Pick<Barrier, 'sealed' | 'status' | 'rotate' | 'flushUsage'>;
+  /** Rotate the active term once it is this old (ms). */
+  intervalMs: number;
+}
+
+export function createScheduler(deps: {
+  mounts: MountManager;
+  pipeline: Pipeline;
+  runtime: Pick<Runtime, 'randomUUID' | 'logger' | 'now'>;
+  intervalMs?: number;
+  keyring?: KeyringRotation;
+}): Scheduler {
   let timer: ReturnType<typeof setInterval> | null = null;
   let running: Promise<void> | null = null;
 
@@ -74,9 +90,25 @@ export function createScheduler(deps: { mounts: MountManager; pipeline: Pipeline
     }
   };
 
+  /** The keyring's `rotation_interval`: a new term once the active one is old enough. */
+  const rotateKeyring = async (): Promise<void> => {
+    const job = deps.keyring;
+    if (job === undefined || job.intervalMs <= 0 || job.barrier.sealed) return;
+    try {
+      // Refreshes this process's view of the keyring: another replica may have rotated already.
+      await job.barrier.flushUsage();
+      const status = job.barrier.status();
+      if (status === null || deps.runtime.now() - status.installedAt < job.intervalMs) return;
+      const next = await job.barrier.rotate();
+      deps.runtime.logger.info({ term: next.term }, 'keyring term rotated (rotation_interval)');
+    } catch (err) {
+      deps.runtime.logger.warn({ code: err instanceof Error && 'code' in err ? String(err.code) : 'error' }, 'scheduled keyring rotation failed');
+    }
+  };
+
   const runOnce = (): Promise<void> => {
     // One run at a time: a slow run is not stacked on.
-    running ??= Promise.all([rotateTransitKeys(), runDueWork()]).then(() => undefined).finally(() => {
+    running ??= Promise.all([rotateTransitKeys(), runDueWork(), rotateKeyring()]).then(() => undefined).finally(() => {
       running = null;
     });
     return running;

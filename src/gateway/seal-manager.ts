@@ -39,6 +39,8 @@ const DEFAULT_THRESHOLD = 3;
 /** Auto-unseal retry backoff. */
 const RETRY_INITIAL_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
+/** How often a store that is not initialised looks again (another replica may initialise it). */
+const INIT_POLL_MAX_MS = 5_000;
 /** A ceremony (unseal, rekey, generate-root) not completed within this long is dropped. */
 const CEREMONY_TTL_MS = 60 * 60 * 1000;
 
@@ -208,6 +210,24 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
     return key;
   };
 
+  /**
+   * Wrappers for the record's existing entries, for a change that re-splits the root key
+   * (k > 1): every configured seal (an unseal with k = 1 proves only the first to answer),
+   * and the shamir entry's wrapper from the stored share key.
+   */
+  const availableSeals = async (record: SealRecordStatus): Promise<NamedSeal[]> => {
+    const seals = named(setup.seals);
+    const shamirEntry = record.entries.find((e) => e.type === SHAMIR_TYPE);
+    if (shamirEntry !== undefined && record.shares !== null) {
+      const key = await readShareKey(record).catch(() => null);
+      if (key !== null) {
+        seals.push({ name: shamirEntry.name, wrapper: shamirWrapper(key) });
+        key.fill(0);
+      }
+    }
+    return seals;
+  };
+
   /** Seal migration: wrap under configured seals the record lacks; change k; drop old seals once the new have proven themselves. */
   const reconcile = async (): Promise<void> => {
     let record = await barrier.record();
@@ -225,11 +245,18 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
       }
     }
     if (wrap.length > 0 || setup.required !== record.required) {
-      record = await barrier.updateSeals({ wrap, required: setup.required });
+      record = await barrier.updateSeals({ wrap, required: setup.required, available: await availableSeals(current) });
       logger.warn({ added: wrap.map((s) => s.name), required: setup.required }, 'seal record updated: new seals wrap the root key; old seals stay until each new one has unsealed once');
     }
-    const enabledNames = new Set(enabled.map((s) => s.name));
-    const stale = record.entries.filter((e) => !enabledNames.has(e.name)).map((e) => e.name);
+    // Only entries whose stanza says `disabled` go: a replica still on an older configuration
+    // (which does not know a newly added seal) must never undo a migration.
+    const disabledNames = new Set(setup.seals.filter((s) => s.disabled).map((s) => s.name));
+    const configured = new Set(setup.seals.map((s) => s.name));
+    const stale = record.entries.filter((e) => disabledNames.has(e.name)).map((e) => e.name);
+    const unknown = record.entries.filter((e) => !configured.has(e.name)).map((e) => e.name);
+    if (unknown.length > 0) {
+      logger.warn({ seals: unknown }, 'the seal record has entries this configuration does not name: they still unseal the store; to remove one, configure its stanza with disabled: true');
+    }
     const proven = enabled.every((s) => record?.entries.find((e) => e.name === s.name)?.verifiedAt != null);
     if (stale.length > 0 && proven) {
       await barrier.updateSeals({ drop: stale });
@@ -248,9 +275,9 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
     retry.lastError = '';
   };
 
-  const scheduleRetry = (): void => {
+  const scheduleRetry = (capMs = RETRY_MAX_MS): void => {
     if (closed || manuallySealed) return;
-    const base = Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(retry.attempts - 1, 16));
+    const base = Math.min(capMs, RETRY_INITIAL_MS * 2 ** Math.min(retry.attempts - 1, 16));
     // ±20% jitter: replicas that lost the same KMS do not retry in lockstep.
     const jitter = 1 + ((runtime.randomBytes(1)[0] ?? 128) / 255 - 0.5) * 0.4;
     const delay = Math.round(base * jitter);
@@ -274,7 +301,10 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
       } catch (err) {
         retry.lastCode = isGatewayError(err) ? err.code : 'ERR_INTERNAL';
         retry.lastError = err instanceof Error ? err.message : 'unknown error';
-        if (isGatewayError(err, 'ERR_SEAL_UNAVAILABLE') || isGatewayError(err, 'ERR_STORAGE_UNAVAILABLE')) {
+        if (isGatewayError(err, 'ERR_NOT_INITIALIZED')) {
+          // Another replica may initialise the store: look again, at most every few seconds.
+          scheduleRetry(INIT_POLL_MAX_MS);
+        } else if (isGatewayError(err, 'ERR_SEAL_UNAVAILABLE') || isGatewayError(err, 'ERR_STORAGE_UNAVAILABLE')) {
           scheduleRetry();
           logger.warn({ code: retry.lastCode, attempt: retry.attempts, retry_in_ms: retry.nextAt === null ? null : retry.nextAt - runtime.now() }, `staying sealed: ${retry.lastError}`);
         } else {
@@ -397,6 +427,11 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
       if (!(await barrier.isInitialized())) {
         if (!setup.autoInit) {
           logger.warn('Keygate is not initialized: initialise it once with POST /api/v1/sys/init (or `keygate operator init`)');
+          // KMS seals: unseal by itself once another replica (or an operator) initialises the store.
+          if (autoSeals.length > 0) {
+            retry.attempts = 1;
+            scheduleRetry(INIT_POLL_MAX_MS);
+          }
           return { initialized: false };
         }
         return serial(async () => {
@@ -424,6 +459,7 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
     init(input) {
       return serial(async () => {
         if (await barrier.isInitialized()) throw new GatewayError('ERR_CONFLICT', 'Keygate is already initialized');
+        clearRetry();
         const shamir = enabled.some((s) => s.type === SHAMIR_TYPE);
         const [sharesField, thresholdField, otherShares, otherThreshold] = shamir
           ? (['secret_shares', 'secret_threshold', 'recovery_shares', 'recovery_threshold'] as const)
@@ -575,9 +611,16 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
           const shares = await splitSecret(newKey, c.newShares, c.newThreshold);
           // The key behind the barrier first, the record (what checks shares, and under
           // shamir the root key's wrap) last: it is the commit point.
+          const available = await availableSeals(record);
           await sys.put(SHARE_KEY, utf8(toBase64(newKey)));
           const shamirEntry = record.entries.find((e) => e.type === SHAMIR_TYPE);
-          await barrier.updateSeals({ ...(shamirEntry === undefined ? {} : { wrap: [{ name: shamirEntry.name, wrapper: shamirWrapper(newKey) }] }), shares: newSettings });
+          try {
+            await barrier.updateSeals({ ...(shamirEntry === undefined ? {} : { wrap: [{ name: shamirEntry.name, wrapper: shamirWrapper(newKey) }] }), shares: newSettings, available });
+          } catch (err) {
+            // The record still checks the old shares: put the old key back so the two agree.
+            await sys.put(SHARE_KEY, utf8(toBase64(key))).catch((e: unknown) => logger.error({ code: isGatewayError(e) ? e.code : 'error' }, 'rekey failed and the previous share key could not be restored: rekey again before migrating to shamir'));
+            throw err;
+          }
           logger.warn({ shares: c.newShares, threshold: c.newThreshold }, 'rekey complete: the old shares no longer work');
           const result = { started: false, nonce: c.nonce, required: settings.threshold, progress: 0, t: c.newThreshold, n: c.newShares, complete: true, keys: shares.map((s) => toHex(s)), keys_base64: shares.map((s) => toBase64(s)) };
           for (const s of shares) s.fill(0);
@@ -643,8 +686,16 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
       return serial(async () => {
         if (barrier.sealed) throw new GatewayError('ERR_SEALED', 'Keygate is sealed');
         const wrap = named(enabled);
-        const record = await barrier.updateSeals({ wrap });
+        let record = await barrier.updateSeals({ wrap });
         logger.warn({ seals: wrap.map((s) => s.name) }, 'root key rewrapped under the seals\' current key versions');
+        // Prove the fresh wraps at once (an unseal while unsealed re-proves and records it),
+        // rather than leaving them unverified until the next restart.
+        try {
+          await barrier.unseal(wrap, { timeoutMs: setup.unwrapTimeoutMs });
+          record = (await barrier.record()) ?? record;
+        } catch (err) {
+          logger.error({ code: isGatewayError(err) ? err.code : 'error' }, 'a rewrapped root key did not unwrap: check the seals before restarting');
+        }
         return record;
       });
     },

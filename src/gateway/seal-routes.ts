@@ -138,6 +138,26 @@ async function sealBackends(core: KeygateCore): Promise<z.infer<typeof sealRecor
   return { cluster_id: record?.clusterId ?? '', generation: record?.generation ?? 0, required: record?.required ?? 0, seals };
 }
 
+/** A sudo-only POST that changes the seal record and answers with the seal backends' status. */
+function sudoSealAction(path: string, summary: string, description: string, run: (core: KeygateCore) => Promise<unknown>): ApiRoute {
+  return defineRoute({
+    method: 'POST',
+    path,
+    summary,
+    description,
+    tag: 'seal',
+    auth: 'token',
+    capability: 'update',
+    sudo: true,
+    sealed: false,
+    response: sealRecordSchema,
+    handler: async ({ core }) => {
+      await run(core);
+      return { status: 200, body: await sealBackends(core) };
+    },
+  });
+}
+
 function rekeyRoutes(prefix: '/api/v1/sys/rekey' | '/api/v1/sys/rekey-recovery-key'): ApiRoute[] {
   const what = prefix.endsWith('recovery-key') ? 'Rekey recovery shares (alias of sys/rekey)' : 'Rekey the shares';
   return [
@@ -314,40 +334,18 @@ export const sealRoutes: readonly ApiRoute[] = [
     response: ceremonySchema,
     handler: async ({ core, body }) => ({ status: 200, body: await core.seals.generateRootUpdate(body) }),
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/api/v1/sys/rotate/root',
-    summary: 'Rotate the root key',
-    description:
-      'Replaces the root key: the keyring is re-encrypted under a new one, wrapped under every seal. Every seal in the record must be configured and reachable, else 503 ERR_SEAL_UNAVAILABLE and nothing changes. Needs update and sudo on sys/rotate/root.',
-    tag: 'seal',
-    auth: 'token',
-    capability: 'update',
-    sudo: true,
-    sealed: false,
-    response: sealRecordSchema,
-    handler: async ({ core }) => {
-      await core.seals.rotateRoot();
-      return { status: 200, body: await sealBackends(core) };
-    },
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/api/v1/sys/seal/rewrap',
-    summary: 'Rewrap the root key',
-    description:
-      "Wraps the root key again under each enabled seal, with the KMS key's current primary version (after rotating a KMS key, so older key versions can be disabled). Needs update and sudo on sys/seal/rewrap.",
-    tag: 'seal',
-    auth: 'token',
-    capability: 'update',
-    sudo: true,
-    sealed: false,
-    response: sealRecordSchema,
-    handler: async ({ core }) => {
-      await core.seals.rewrap();
-      return { status: 200, body: await sealBackends(core) };
-    },
-  }),
+  sudoSealAction(
+    '/api/v1/sys/rotate/root',
+    'Rotate the root key',
+    'Replaces the root key: the keyring is re-encrypted under a new one, wrapped under every seal. Every seal in the record must be configured and reachable, else 503 ERR_SEAL_UNAVAILABLE and nothing changes. Needs update and sudo on sys/rotate/root.',
+    (core) => core.seals.rotateRoot(),
+  ),
+  sudoSealAction(
+    '/api/v1/sys/seal/rewrap',
+    'Rewrap the root key',
+    "Wraps the root key again under each enabled seal, with the KMS key's current primary version (after rotating a KMS key, so older key versions can be disabled). Needs update and sudo on sys/seal/rewrap.",
+    (core) => core.seals.rewrap(),
+  ),
   defineRoute({
     method: 'GET',
     path: '/api/v1/sys/seal-backend-status',
