@@ -13,6 +13,8 @@ import { createSigner, generateSigningKey } from './chain.js';
 import type { ChainHead } from './chain.js';
 import { startAuditDevice } from './device.js';
 import type { AuditDevice } from './device.js';
+import { createWebAuditDigests } from './digests.js';
+import type { AuditDigests } from './digests.js';
 import { createHmacer } from './hmac.js';
 import type { AuditEvent } from './record.js';
 import type { AuditSink, SinkContext, SinkCounters } from './types.js';
@@ -87,8 +89,11 @@ export function createAuditBroker(deps: {
   sinks: Readonly<Record<string, SinkFactory>>;
   /** Root directory for optional devices' spools (Node), or none. */
   spoolRoot?: string;
+  /** HMAC and chain digests (default WebCrypto; the Node entry passes `createNodeAuditDigests()`). */
+  digests?: AuditDigests;
 }): AuditBroker {
   const { storage, runtime } = deps;
+  const digests = deps.digests ?? createWebAuditDigests(runtime.subtle);
   let devices = new Map<string, { device: AuditDevice; stored: StoredDevice }>();
   const pending = new Map<string, AuditEvent>();
 
@@ -138,7 +143,8 @@ export function createAuditBroker(deps: {
         checkpointIntervalMs: checkpointMs,
       },
       sink,
-      hmacer: await createHmacer(keys.hmac, runtime),
+      hmacer: await createHmacer(keys.hmac, runtime, digests),
+      digests,
       signer: await createSigner(runtime.subtle, keys.signing, keys.public),
       runtime,
       previous: headRaw === null ? null : (JSON.parse(fromUtf8(headRaw)) as ChainHead),
@@ -149,6 +155,18 @@ export function createAuditBroker(deps: {
   /** Fans a record out to every device; fails closed when required devices exist and none accepted it. */
   const fanOut = async (event: AuditEvent): Promise<void> => {
     if (devices.size === 0) return;
+    if (devices.size === 1) {
+      // The common case, without the fan-out's arrays and settled results.
+      for (const { device, stored } of devices.values()) {
+        try {
+          await device.submit(event);
+        } catch {
+          runtime.logger.warn({ device: stored.name, required: stored.required }, 'audit device failed to write a record');
+          if (stored.required) throw new GatewayError('ERR_AUDIT_UNAVAILABLE', 'the audit log is unavailable; the request was not performed');
+        }
+      }
+      return;
+    }
     const entries = [...devices.values()];
     const results = await Promise.allSettled(entries.map(({ device }) => device.submit(event)));
     let requiredSeen = false;
@@ -236,13 +254,14 @@ export function createAuditBroker(deps: {
     },
 
     async logRequest(event) {
+      if (devices.size === 0) return;
       await fanOut(event);
       // Only a written request waits for its response record; bounded by requests in flight.
       pending.set(event.requestId, event);
     },
 
     async logResponse(event) {
-      pending.delete(event.requestId);
+      if (pending.size > 0) pending.delete(event.requestId);
       await fanOut(event);
     },
 

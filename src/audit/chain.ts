@@ -8,13 +8,18 @@
 import { fromBase64, toBase64, toHex, utf8 } from '../core/index.js';
 import type { JsonObject, Runtime } from '../core/index.js';
 import type { ChainedRecord } from './types.js';
+import type { AuditDigests } from './digests.js';
 
 /** The `prev_hash` of a segment's first record. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** SHA-256 (hex) of a record's canonical text without its `hash` field. */
 export async function recordHash(subtle: SubtleCrypto, withoutHash: JsonObject): Promise<string> {
-  return toHex(new Uint8Array(await subtle.digest('SHA-256', utf8(JSON.stringify(withoutHash)))));
+  return recordHashOfText(subtle, JSON.stringify(withoutHash));
+}
+
+async function recordHashOfText(subtle: SubtleCrypto, text: string): Promise<string> {
+  return toHex(new Uint8Array(await subtle.digest('SHA-256', utf8(text))));
 }
 
 /** The bytes a segment start or checkpoint signs. */
@@ -76,17 +81,24 @@ export interface Chain {
   restart(segment: string): void;
 }
 
-export function createChain(runtime: Pick<Runtime, 'subtle'>, segment: string): Chain {
+export function createChain(runtime: Pick<Runtime, 'subtle'>, segment: string, digests?: Pick<AuditDigests, 'sha256Hex'>): Chain {
   let head: ChainHead = { segment, seq: 0, hash: GENESIS_HASH };
+  const sha256Hex = digests === undefined ? (text: string) => recordHashOfText(runtime.subtle, text) : (text: string) => digests.sha256Hex(text);
   return {
     head: () => head,
     async append(device, body) {
       const seq = head.seq + 1;
       const withoutHash: JsonObject = { ...body, device, segment: head.segment, seq, prev_hash: head.hash };
-      const hash = await recordHash(runtime.subtle, withoutHash);
-      const record: JsonObject = { ...withoutHash, hash };
+      const text = JSON.stringify(withoutHash);
+      const hash = await sha256Hex(text);
       head = { segment: head.segment, seq, hash };
-      return { record, line: JSON.stringify(record), seq };
+      if (Object.hasOwn(body, 'hash')) {
+        const record: JsonObject = { ...withoutHash, hash };
+        return { record, line: JSON.stringify(record), seq };
+      }
+      // `hash` becomes the last key, and it is hex: the line is JSON.stringify(record) without serialising twice.
+      withoutHash.hash = hash;
+      return { record: withoutHash, line: `${text.slice(0, -1)},"hash":"${hash}"}`, seq };
     },
     restart(next) {
       head = { segment: next, seq: 0, hash: GENESIS_HASH };

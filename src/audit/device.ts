@@ -10,6 +10,7 @@ import { GatewayError } from '../core/index.js';
 import type { JsonObject, Runtime } from '../core/index.js';
 import { createChain, signedPayload } from './chain.js';
 import type { ChainHead, Signer } from './chain.js';
+import type { AuditDigests } from './digests.js';
 import type { Hmacer } from './hmac.js';
 import { buildRecord } from './record.js';
 import type { AuditEvent } from './record.js';
@@ -52,6 +53,8 @@ export interface DeviceDeps {
   previous: ChainHead | null;
   /** Persists the head at each checkpoint (so the next start can link to it). */
   onCheckpoint(head: ChainHead): Promise<void>;
+  /** The chain's SHA-256 (default WebCrypto; the Node entry passes node:crypto's). */
+  digests?: Pick<AuditDigests, 'sha256Hex'>;
 }
 
 const unavailable = (cause?: unknown) =>
@@ -60,7 +63,7 @@ const unavailable = (cause?: unknown) =>
 /** Starts a device: opens a new chain segment (a signed segment-start record linked to `previous`). */
 export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
   const { settings, sink, hmacer, signer, runtime } = deps;
-  const chain = createChain(runtime, runtime.randomUUID());
+  const chain = createChain(runtime, runtime.randomUUID(), deps.digests);
   /** The last record the sink acknowledged: what a new segment links to. */
   let acknowledged: ChainHead | null = deps.previous;
   let restartPending = false;
@@ -110,6 +113,40 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
     return [delivery];
   };
 
+  /**
+   * The sink-side deadline signal, shared by up to SHARE_MAX submissions made within
+   * `shareWindowMs` of each other. One AbortSignal per record is costly on Node: V8 tends to
+   * tenure AbortSignals, and each drags its record's objects into the old generation, which
+   * then needs full collections that stall the event loop (bench/README.md). A shared signal
+   * aborts `deadlineMs + shareWindowMs` after it was opened, so every member gets at least its
+   * full deadline; the request itself is refused at exactly `deadlineMs` by its own timer.
+   * At most SHARE_MAX × 2 listeners (a sink's, and a segment start's) are ever on one signal,
+   * under Node's EventTarget warning threshold of 10.
+   */
+  const shareWindowMs = Math.max(1, Math.min(50, Math.floor(settings.deadlineMs / 10)));
+  let shared: SharedDeadline | null = null;
+
+  const acquireDeadline = (): SharedDeadline => {
+    const at = runtime.now();
+    let current = shared;
+    if (current === null || current.members >= SHARE_MAX || at - current.openedAt > shareWindowMs || current.controller.signal.aborted) {
+      if (current !== null && current.pending === 0) clearTimeout(current.timer);
+      const controller = new AbortController();
+      const timer = unref(setTimeout(() => controller.abort(new DOMException('the audit write deadline passed', 'TimeoutError')), settings.deadlineMs + shareWindowMs));
+      current = { controller, openedAt: at, timer, members: 0, pending: 0 };
+      shared = current;
+    }
+    current.members++;
+    current.pending++;
+    return current;
+  };
+
+  const releaseDeadline = (deadline: SharedDeadline): void => {
+    deadline.pending--;
+    // Closed to newcomers and every member's write settled: nothing needs it to fire.
+    if (deadline.pending === 0 && deadline !== shared) clearTimeout(deadline.timer);
+  };
+
   // The first record of every process is a signed segment start linked to the last checkpoint.
   // Not awaited: a sink that is down at start (an optional SIEM) must not hold up the gateway;
   // the records after it queue behind it in order.
@@ -118,18 +155,26 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
     runtime.logger.warn({ device: settings.name, required: settings.required, err: errorKind(err) }, 'audit device could not write its first record');
   });
 
-  const timer = setInterval(() => {
+  const timer = unref(setInterval(() => {
     if (sinceCheckpoint === 0 || runtime.now() - lastCheckpointAt < settings.checkpointIntervalMs) return;
     step(checkpoint).catch(() => undefined);
-  }, Math.min(settings.checkpointIntervalMs, 60_000));
-  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
+  }, Math.min(settings.checkpointIntervalMs, 60_000)));
 
   return {
     settings,
     publicKey: signer.publicKey,
 
     async submit(event) {
-      const signal = AbortSignal.timeout(settings.deadlineMs);
+      // The request's deadline is this submission's own timer (no listener on a signal); the
+      // sink's abort signal is shared by a few submissions (see `acquireDeadline`).
+      const deadline = acquireDeadline();
+      const signal = deadline.controller.signal;
+      let expire: (err: Error) => void = () => undefined;
+      const expired = new Promise<never>((_, reject) => {
+        expire = reject;
+      });
+      expired.catch(() => undefined);
+      const timer = unref(setTimeout(() => expire(new Error('deadline')), settings.deadlineMs));
       const body = buildRecord(event, hmacer, settings.logRaw);
       body.catch(() => undefined);
       let own: Promise<void> = Promise.resolve();
@@ -149,17 +194,18 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
         if (sinceCheckpoint >= settings.checkpointEvery) started.push(...(await checkpoint()));
         return started;
       });
+      // The shared signal is released once the sink is done with this record (or it never got there).
+      chained.then(() => own).then(
+        () => releaseDeadline(deadline),
+        () => releaseDeadline(deadline),
+      );
       try {
         await chained;
-        await Promise.race([
-          own,
-          new Promise<never>((_, reject) => {
-            if (signal.aborted) reject(new Error('deadline'));
-            signal.addEventListener('abort', () => reject(new Error('deadline')), { once: true });
-          }),
-        ]);
+        await Promise.race([own, expired]);
       } catch (err) {
         throw unavailable(err);
+      } finally {
+        clearTimeout(timer);
       }
     },
 
@@ -170,6 +216,7 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
 
     async close() {
       clearInterval(timer);
+      if (shared !== null && shared.pending === 0) clearTimeout(shared.timer);
       await tail.catch(() => undefined);
       if (sinceCheckpoint > 0) {
         const [last] = await step(checkpoint).catch(() => []);
@@ -178,6 +225,25 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
       await sink.close(AbortSignal.timeout(settings.deadlineMs));
     },
   };
+}
+
+/** Submissions sharing one sink-side deadline signal at most. */
+const SHARE_MAX = 5;
+
+interface SharedDeadline {
+  readonly controller: AbortController;
+  readonly openedAt: number;
+  readonly timer: ReturnType<typeof setTimeout>;
+  /** Submissions that joined (at most SHARE_MAX). */
+  members: number;
+  /** Members whose write has not settled yet. */
+  pending: number;
+}
+
+/** Timers never keep the process alive (Node); a no-op where timers are plain numbers. */
+function unref<T>(timer: T): T {
+  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
+  return timer;
 }
 
 function errorKind(err: unknown): string {

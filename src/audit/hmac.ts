@@ -6,8 +6,10 @@
  * `POST /api/v1/sys/audit-hash/{device}` and search for it.
  */
 
-import { Sensitive, toHex, utf8 } from '../core/index.js';
+import { Sensitive } from '../core/index.js';
 import type { JsonValue, Runtime, SafeJsonValue } from '../core/index.js';
+import { createWebAuditDigests } from './digests.js';
+import type { AuditDigests } from './digests.js';
 
 export const HMAC_PREFIX = 'hmac-sha256:';
 /** Deeper structures are cut (and marked) rather than walked: records stay bounded. */
@@ -20,24 +22,40 @@ export interface Hmacer {
   data(data: SafeJsonValue | undefined): Promise<JsonValue>;
 }
 
-/** An HMAC'er over a device key (imported once). */
-export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subtle'>): Promise<Hmacer> {
-  const cryptoKey = await runtime.subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const value = async (v: string | number | boolean): Promise<string> => {
-    const text = typeof v === 'string' ? v : JSON.stringify(v);
-    return HMAC_PREFIX + toHex(new Uint8Array(await runtime.subtle.sign('HMAC', cryptoKey, utf8(text))));
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
+
+/**
+ * An HMAC'er over a device key, imported once. `digests` defaults to WebCrypto; the Node
+ * entry passes `node:crypto`'s (synchronous, same output), and the walk then allocates no
+ * promise per value.
+ */
+export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subtle'>, digests: AuditDigests = createWebAuditDigests(runtime.subtle)): Promise<Hmacer> {
+  const mac = await digests.hmacSha256(key);
+  const valueNow = (v: string | number | boolean): string | Promise<string> => {
+    const hex = mac(typeof v === 'string' ? v : JSON.stringify(v));
+    return isPromise(hex) ? hex.then((h) => HMAC_PREFIX + h) : HMAC_PREFIX + hex;
   };
-  const walk = async (v: SafeJsonValue | undefined, depth: number): Promise<JsonValue> => {
+  const walk = (v: SafeJsonValue | undefined, depth: number): JsonValue | Promise<JsonValue> => {
     if (v === undefined || v === null) return null;
     if (v instanceof Sensitive) return walk(v.reveal(), depth);
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return value(v);
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return valueNow(v);
     if (depth >= MAX_DEPTH) return '[too deep]';
-    if (Array.isArray(v)) return Promise.all(v.map((item) => walk(item, depth + 1)));
+    if (Array.isArray(v)) {
+      const items = v.map((item) => walk(item, depth + 1));
+      return items.some(isPromise) ? Promise.all(items) : (items as JsonValue[]);
+    }
     const out: Record<string, JsonValue> = {};
-    for (const [k, item] of Object.entries(v)) out[k] = await walk(item, depth + 1);
-    return out;
+    let waits: Promise<void>[] | null = null;
+    for (const [k, item] of Object.entries(v)) {
+      const hashed = walk(item, depth + 1);
+      if (isPromise(hashed)) {
+        out[k] = null; // keeps the key order of `v`; filled in below
+        (waits ??= []).push(hashed.then((h) => void (out[k] = h)));
+      } else out[k] = hashed;
+    }
+    return waits === null ? out : Promise.all(waits).then(() => out);
   };
-  return { value, data: (d) => walk(d, 0) };
+  return { value: async (v) => valueNow(v), data: async (d) => walk(d, 0) };
 }
 
 /** The same walk without hashing: only for `log_raw` devices (debugging), `Sensitive` revealed. */

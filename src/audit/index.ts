@@ -6,3 +6,5 @@ export type { MemorySink } from './memory-sink.js';
 export { verifyAuditLines } from './verify.js';
 export type { Problem, ProblemKind, VerifyReport } from './verify.js';
 export type { AuditSink, ChainedRecord, SinkContext, SinkCounters } from './types.js';
+export { createWebAuditDigests } from './digests.js';
+export type { AuditDigests, HmacFn } from './digests.js';

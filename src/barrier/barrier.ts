@@ -36,7 +36,8 @@ import {
   utf8,
 } from '../core/index.js';
 import type { ListOptions, Runtime, Storage } from '../core/index.js';
-import { KEY_BYTES, NONCE_BYTES, TAG_BYTES, importAesKey, open, seal } from './aes-gcm.js';
+import { KEY_BYTES, NONCE_BYTES, TAG_BYTES, createWebAesGcm } from './aes-gcm.js';
+import type { AesGcm, AesGcmKey } from './aes-gcm.js';
 import { MAX_SEAL_ENTRIES, SEAL_NAME, entryAad, keyringAad, parseRecord, pickWrappedKey, recordStatus, serializeRecord } from './seal-record.js';
 import type { SealEntry, SealRecord } from './seal-record.js';
 import { combineShares, splitSecret } from './shamir.js';
@@ -66,6 +67,11 @@ export interface BarrierDeps {
   usageFlushEvery?: number;
   /** Receives failures of background work (an automatic rotation, a usage flush). */
   onBackgroundError?: (what: string, err: unknown) => void;
+  /**
+   * The AES-256-GCM implementation (default: WebCrypto over `runtime.subtle`). The Node
+   * entry passes `createNodeAesGcm()` (`aes-gcm.node.ts`): same format, several times faster.
+   */
+  aesGcm?: AesGcm;
 }
 
 /** Physical key of the seal record. */
@@ -95,7 +101,7 @@ const UNSEAL_FAILED = 'unseal failed: the seal does not open this store, or its 
 
 interface Term {
   readonly term: number;
-  readonly key: CryptoKey;
+  readonly key: AesGcmKey;
   /** Kept only to re-encrypt the keyring on rotation; zeroed on seal. */
   readonly raw: Uint8Array;
   readonly installedAt: number;
@@ -104,7 +110,7 @@ interface Term {
 interface Unsealed {
   readonly clusterId: string;
   readonly generation: number;
-  readonly rootKey: CryptoKey;
+  readonly rootKey: AesGcmKey;
   /** Kept to rewrap under new seals; zeroed on seal. */
   readonly rootRaw: Uint8Array;
   readonly terms: ReadonlyMap<number, Term>;
@@ -124,6 +130,7 @@ interface Unsealed {
 export function createBarrier(deps: BarrierDeps): Barrier {
   const { storage } = deps;
   const { subtle, randomBytes, now } = deps.runtime;
+  const cipher = deps.aesGcm ?? createWebAesGcm(subtle);
   const maxEncryptions = deps.maxEncryptions ?? DEFAULT_MAX_ENCRYPTIONS;
   if (!Number.isInteger(maxEncryptions) || maxEncryptions < 1 || maxEncryptions > MAX_ENCRYPTIONS_LIMIT) {
     throw new GatewayError('ERR_INTERNAL', `maxEncryptions must be an integer from 1 to ${MAX_ENCRYPTIONS_LIMIT}`);
@@ -170,7 +177,7 @@ export function createBarrier(deps: BarrierDeps): Barrier {
 
   const newTerm = async (term: number, raw: Uint8Array, installedAt: number): Promise<Term> => ({
     term,
-    key: await importAesKey(subtle, raw),
+    key: await cipher.importKey(raw),
     raw,
     installedAt,
   });
@@ -191,11 +198,11 @@ export function createBarrier(deps: BarrierDeps): Barrier {
 
   const writeRecord = (record: SealRecord): Promise<void> => storage.put(SEAL_STORAGE_KEY, serializeRecord(record));
 
-  const writeKeyring = async (at: Pick<SealRecord, 'clusterId' | 'generation'>, rootKey: CryptoKey, terms: ReadonlyMap<number, Term>, active: number): Promise<void> => {
+  const writeKeyring = async (at: Pick<SealRecord, 'clusterId' | 'generation'>, rootKey: AesGcmKey, terms: ReadonlyMap<number, Term>, active: number): Promise<void> => {
     const plaintext = utf8(serializeKeyring(terms, active));
     try {
       const nonce = randomBytes(NONCE_BYTES);
-      const sealed = await seal(subtle, rootKey, nonce, plaintext, keyringAad(at));
+      const sealed = await cipher.seal(rootKey, nonce, plaintext, keyringAad(at));
       await storage.put(keyringStorageKey(at.generation), concatBytes(nonce, sealed));
     } finally {
       plaintext.fill(0);
@@ -203,10 +210,10 @@ export function createBarrier(deps: BarrierDeps): Barrier {
   };
 
   /** Decrypts and validates a generation's keyring. Throws `DecryptionError` for anything wrong with it. */
-  const readKeyring = async (at: Pick<SealRecord, 'clusterId' | 'generation'>, rootKey: CryptoKey): Promise<{ active: number; terms: StoredTerm[] }> => {
+  const readKeyring = async (at: Pick<SealRecord, 'clusterId' | 'generation'>, rootKey: AesGcmKey): Promise<{ active: number; terms: StoredTerm[] }> => {
     const blob = await storage.get(keyringStorageKey(at.generation));
     if (blob === null || blob.length < NONCE_BYTES + TAG_BYTES) throw new DecryptionError();
-    const plaintext = await open(subtle, rootKey, blob.subarray(0, NONCE_BYTES), blob.subarray(NONCE_BYTES), keyringAad(at));
+    const plaintext = await cipher.open(rootKey, blob.subarray(0, NONCE_BYTES), blob.subarray(NONCE_BYTES), keyringAad(at));
     try {
       return parseKeyring(plaintext);
     } finally {
@@ -346,7 +353,7 @@ export function createBarrier(deps: BarrierDeps): Barrier {
       let ok = false;
       try {
         if (rootRaw.length !== KEY_BYTES) throw unsealFailed();
-        const rootKey = await importAesKey(subtle, rootRaw);
+        const rootKey = await cipher.importKey(rootRaw);
         let stored: { active: number; terms: StoredTerm[] };
         try {
           stored = await readKeyring(record, rootKey);
@@ -476,7 +483,7 @@ export function createBarrier(deps: BarrierDeps): Barrier {
     // Always a fresh random nonce from the runtime: callers of the barrier cannot pass one.
     const nonce = randomBytes(NONCE_BYTES);
     if (active.term === usage.term) countEncryption();
-    const sealed = await seal(subtle, active.key, nonce, plaintext, concatBytes(header, utf8(fullKey)));
+    const sealed = await cipher.seal(active.key, nonce, plaintext, concatBytes(header, utf8(fullKey)));
     return concatBytes(header, nonce, sealed);
   };
 
@@ -493,7 +500,7 @@ export function createBarrier(deps: BarrierDeps): Barrier {
     }
     if (term === undefined) throw new DecryptionError();
     const aad = concatBytes(blob.subarray(0, HEADER_BYTES), utf8(fullKey));
-    return open(subtle, term.key, blob.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), blob.subarray(HEADER_BYTES + NONCE_BYTES), aad);
+    return cipher.open(term.key, blob.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), blob.subarray(HEADER_BYTES + NONCE_BYTES), aad);
   };
 
   /** Re-checks after an await that nothing sealed the barrier or replaced its state. */
@@ -540,7 +547,7 @@ export function createBarrier(deps: BarrierDeps): Barrier {
         let ok = false;
         try {
           const base = { clusterId: deps.runtime.randomUUID(), generation: 1, required };
-          const rootKey = await importAesKey(subtle, rootRaw);
+          const rootKey = await cipher.importKey(rootRaw);
           const first = await newTerm(1, termRaw, now());
           const terms = new Map([[1, first]]);
           const entries = await wrapAll(base, seals, await piecesFor(rootRaw, seals.length, required));
@@ -624,7 +631,7 @@ export function createBarrier(deps: BarrierDeps): Barrier {
         let ok = false;
         try {
           const base = { clusterId: record.clusterId, generation: record.generation + 1, required: record.required };
-          const rootKey = await importAesKey(subtle, newRaw);
+          const rootKey = await cipher.importKey(newRaw);
           const entries = await wrapAll(base, wrappers, await piecesFor(newRaw, wrappers.length, record.required));
           still(state);
           // Next generation's keyring first; the record commits; only then the old keyring goes.

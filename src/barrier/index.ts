@@ -35,3 +35,5 @@ export type {
   UpdateSealsOptions,
   WrappedKey,
 } from './types.js';
+export { createWebAesGcm } from './aes-gcm.js';
+export type { AesGcm, AesGcmKey } from './aes-gcm.js';

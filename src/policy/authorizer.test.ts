@@ -133,6 +133,53 @@ describe('policy authorizer', () => {
     expect(error).toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE' });
   });
 
+  it('decides from cached policies without touching storage, and compiles the ACL once per policy set', async () => {
+    const { store, storage, runtime } = setup({ maxStalenessMs: 3_600_000 });
+    await store.put('dev', 'path "secret/*" { capabilities = ["read"] }');
+    let reads = 0;
+    const counted = createPolicyStore({ storage: { ...storage, get: (key) => (reads++, storage.get(key)) }, runtime, maxStalenessMs: 3_600_000 });
+    let gets = 0;
+    const authorizer = createPolicyAuthorizer({ store: { get: (name) => (gets++, counted.get(name)), peek: (name) => counted.peek(name) } });
+    const dev = principal(['dev', 'default']);
+    await authorizer.authorize(dev, 'secret/x', 'read');
+    const [readsAfterFirst, getsAfterFirst] = [reads, gets];
+    expect(readsAfterFirst).toBeGreaterThan(0);
+    for (let i = 0; i < 100; i++) await authorizer.authorize(dev, 'secret/x', 'read');
+    // Another principal object with an equal list shares the compiled ACL too.
+    await authorizer.authorize(principal(['default', 'dev']), 'secret/y', 'read');
+    expect([reads, gets]).toEqual([readsAfterFirst, getsAfterFirst]);
+    await expect(authorizer.authorize(dev, 'other/x', 'read')).rejects.toBeInstanceOf(PermissionDeniedError);
+  });
+
+  it('never trusts a policy list it has seen before without comparing it: an array changed in place is honoured', async () => {
+    const { allowed, store } = setup();
+    await store.put('dev', 'path "secret/*" { capabilities = ["read"] }');
+    await store.put('ops', 'path "ops/*" { capabilities = ["read"] }');
+    const policies = ['dev'];
+    const who = principal(policies);
+    expect(await allowed(who, 'secret/x', 'read')).toBe(true);
+    expect(await allowed(who, 'ops/x', 'read')).toBe(false);
+    policies[0] = 'ops';
+    expect(await allowed(who, 'secret/x', 'read')).toBe(false);
+    expect(await allowed(who, 'ops/x', 'read')).toBe(true);
+    policies.push('dev');
+    expect(await allowed(who, 'secret/x', 'read')).toBe(true);
+  });
+
+  it('peeks only fresh entries: a stale one is read again before it decides', async () => {
+    const { store, storage, runtime, advance } = setup({ maxStalenessMs: 1000 });
+    await store.put('dev', 'path "secret/*" { capabilities = ["read"] }');
+    expect(store.peek('dev')?.raw).toContain('secret/*');
+    expect(store.peek('root')).toBeNull();
+    expect(store.peek('never-read')).toBeUndefined();
+    await createPolicyStore({ storage, runtime }).put('dev', 'path "secret/*" { capabilities = ["deny"] }');
+    expect(store.peek('dev')?.raw).toContain('read');
+    advance(1001);
+    expect(store.peek('dev')).toBeUndefined();
+    expect((await store.get('dev'))?.raw).toContain('deny');
+    expect(store.peek('dev')?.raw).toContain('deny');
+  });
+
   it('answers capabilities for several paths, keyed even by awkward names', async () => {
     const { authorizer, store } = setup();
     await store.put('dev', 'path "secret/*" { capabilities = ["read", "list"] }\npath "secret/admin/*" { capabilities = ["deny"] }');

@@ -36,9 +36,19 @@ export interface PolicyAuthorizer {
 }
 
 export interface PolicyAuthorizerDeps {
-  store: Pick<PolicyStore, 'get'>;
+  /** `peek` (optional) lets a request whose policies are all cached be decided without awaiting storage. */
+  store: Pick<PolicyStore, 'get'> & Partial<Pick<PolicyStore, 'peek'>>;
   /** Most compiled ACLs held (default 1000), least recently used evicted first. */
   maxCachedAcls?: number;
+}
+
+/** A principal's policy list normalised once: lower-cased, deduplicated, sorted. */
+interface PolicySet {
+  /** A copy of the list it was made from: a reused array is checked element by element, never trusted blindly. */
+  readonly source: readonly string[];
+  readonly names: readonly string[];
+  /** The ACL cache key when no member is templated. */
+  readonly key: string;
 }
 
 interface CachedAcl {
@@ -66,13 +76,35 @@ function rootStatus(principal: Principal): 'root' | 'mixed' | 'none' {
 export function createPolicyAuthorizer(deps: PolicyAuthorizerDeps): PolicyAuthorizer {
   const { store } = deps;
   const cache = new LRUCache<string, CachedAcl>({ max: deps.maxCachedAcls ?? 1000 });
+  // Keyed by the principal's policies array: a token's cached record hands the same array to
+  // every request, so the sort and the key are computed once per token, not per request.
+  const sets = new WeakMap<readonly string[], PolicySet>();
 
-  const aclFor = async (principal: Principal): Promise<Acl> => {
+  const policySet = (policies: readonly string[]): PolicySet => {
+    const known = sets.get(policies);
+    if (known !== undefined && known.source.length === policies.length && known.source.every((p, i) => p === policies[i])) return known;
     // Vault's policy names are case-insensitive: they are stored lower-case.
-    const names = [...new Set(principal.policies.map((p) => p.toLowerCase()))].sort();
-    const members = await Promise.all(names.map((name) => store.get(name)));
+    const names = [...new Set(policies.map((p) => p.toLowerCase()))].sort();
+    const set: PolicySet = { source: [...policies], names, key: JSON.stringify([names, null]) };
+    sets.set(policies, set);
+    return set;
+  };
+
+  /** Every member from the store's cache, or undefined when any must be read (or the store cannot peek). */
+  const peekAll = (names: readonly string[]): (Policy | null)[] | undefined => {
+    if (store.peek === undefined) return undefined;
+    const members: (Policy | null)[] = [];
+    for (const name of names) {
+      const policy = store.peek(name);
+      if (policy === undefined) return undefined;
+      members.push(policy);
+    }
+    return members;
+  };
+
+  const fromMembers = (principal: Principal, set: PolicySet, members: readonly (Policy | null)[]): Acl => {
     const templated = members.some((p) => p?.templated === true);
-    const key = JSON.stringify([names, templated ? templateInputsKey(principal.entity) : null]);
+    const key = templated ? JSON.stringify([set.names, templateInputsKey(principal.entity)]) : set.key;
     const cached = cache.get(key);
     if (cached !== undefined && cached.members.length === members.length && cached.members.every((m, i) => m === members[i])) {
       return cached.acl;
@@ -80,8 +112,16 @@ export function createPolicyAuthorizer(deps: PolicyAuthorizerDeps): PolicyAuthor
     const rendered: Policy[] = [];
     for (const policy of members) if (policy !== null) rendered.push(renderPolicy(policy, principal.entity));
     const acl = compileAcl(rendered);
-    cache.set(key, { members, acl });
+    cache.set(key, { members: [...members], acl });
     return acl;
+  };
+
+  /** The compiled ACL: synchronously when every member policy is cached and fresh (the hot path). */
+  const aclFor = (principal: Principal): Acl | Promise<Acl> => {
+    const set = policySet(principal.policies);
+    const peeked = peekAll(set.names);
+    if (peeked !== undefined) return fromMembers(principal, set, peeked);
+    return Promise.all(set.names.map((name) => store.get(name))).then((members) => fromMembers(principal, set, members));
   };
 
   return {

@@ -30,6 +30,12 @@ export interface PolicyStoreDeps {
 export interface PolicyStore {
   /** The policy `name`, or null when it does not exist (or the name is malformed, or is `root`). Throws `ERR_INTERNAL` for a stored record that cannot be read, and storage errors as they come. */
   get(name: string): Promise<Policy | null>;
+  /**
+   * What `get` would answer without touching storage: the cached policy (or null) when the
+   * cache holds `name` within the staleness bound, else `undefined` (then call `get`). The
+   * authorizer's synchronous hot path.
+   */
+  peek(name: string): Policy | null | undefined;
   /** The raw text of policy `name` as written, or null when it does not exist. Same errors as `get`. */
   read(name: string): Promise<string | null>;
   /**
@@ -114,6 +120,12 @@ export function createPolicyStore(deps: PolicyStoreDeps): PolicyStore {
     return promise;
   };
 
+  const peek = (name: string): Policy | null | undefined => {
+    if (name === ROOT_POLICY_NAME || !isValidPolicyName(name)) return null;
+    const entry = cache.get(name);
+    return entry !== undefined && runtime.now() - entry.fetchedAt <= maxStalenessMs ? entry.policy : undefined;
+  };
+
   const get = async (name: string): Promise<Policy | null> => {
     if (name === ROOT_POLICY_NAME || !isValidPolicyName(name)) return null;
     const entry = cache.get(name);
@@ -123,6 +135,7 @@ export function createPolicyStore(deps: PolicyStoreDeps): PolicyStore {
 
   return {
     get,
+    peek,
 
     async read(name) {
       return (await get(name))?.raw ?? null;

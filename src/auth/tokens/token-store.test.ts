@@ -163,3 +163,69 @@ describe('token store', () => {
     expect(await refused(store.verify(token))).toBe(true);
   });
 });
+
+describe('token store: the verified-token cache (hot path)', () => {
+  /** Memory storage that counts reads and can hold them (to interleave a revocation with a verification). */
+  const countingStorage = () => {
+    const inner = createMemoryStorage();
+    const state = { gets: 0, hold: null as Promise<void> | null };
+    const storage: Storage = {
+      ...inner,
+      async get(key) {
+        state.gets++;
+        const value = await inner.get(key);
+        if (state.hold !== null && key.startsWith('token/id/')) await state.hold;
+        return value;
+      },
+    };
+    return { storage, state };
+  };
+
+  it('answers a repeat verification from memory: no hashing, no storage read', async () => {
+    const { storage, state } = countingStorage();
+    const { store } = await setup({ storage });
+    const { token } = await store.create({ policies: ['a'], displayName: 'x', path: 'p' });
+    const first = await store.verify(token);
+    const before = state.gets;
+    for (let i = 0; i < 100; i++) expect(await store.verify(token)).toBe(first);
+    expect(state.gets).toBe(before);
+  });
+
+  it('is bounded by the token\'s expiry: a cached token stops working the moment it expires', async () => {
+    const c = clock();
+    const { store } = await setup({ runtime: { now: c.now } });
+    const { token } = await store.create({ policies: [], displayName: 'x', path: 'p', ttlMs: 60_000 });
+    await store.verify(token);
+    c.advance(59_999);
+    expect((await store.verify(token)).display_name).toBe('x');
+    c.advance(1);
+    expect(await refused(store.verify(token))).toBe(true);
+  });
+
+  it('still checks bound CIDRs on a cached hit', async () => {
+    const { store } = await setup();
+    const { token } = await store.create({ policies: [], displayName: 'x', path: 'p', boundCidrs: ['10.0.0.0/8'] });
+    await store.verify(token, '10.1.2.3');
+    expect(await refused(store.verify(token, '192.168.0.1'))).toBe(true);
+    expect((await store.verify(token, '10.9.9.9')).display_name).toBe('x');
+  });
+
+  it('does not keep a record it read just before the token was revoked', async () => {
+    const { storage, state } = countingStorage();
+    const { store } = await setup({ storage });
+    const { token, record } = await store.create({ policies: [], displayName: 'x', path: 'p' });
+    let release: () => void = () => undefined;
+    state.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The verification reads the record, then waits; the revocation completes meanwhile.
+    const inFlight = store.verify(token);
+    await new Promise((r) => setTimeout(r, 10));
+    state.hold = null;
+    await store.revoke(record);
+    release();
+    // It was valid when read, so that one request may pass; the next must not.
+    await inFlight.catch(() => undefined);
+    expect(await refused(store.verify(token))).toBe(true);
+  });
+});

@@ -91,7 +91,10 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
     if (tokens === undefined) idToToken.set(record.id, (tokens = new Set()));
     tokens.add(token);
   };
+  // Bumped by every eviction: a verification that read its record before a revocation must not cache it after.
+  let evictions = 0;
   const evict = (ids: readonly string[] | 'all') => {
+    evictions++;
     if (ids === 'all') {
       cache.clear();
       idToToken.clear();
@@ -256,11 +259,17 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
         throw new UnauthenticatedError();
       }
       const now = runtime.now();
-      let record = sync?.fresh() === true ? cache.get(token) : undefined;
-      if (record === undefined || record.num_uses > 0 || expired(record, now)) {
-        // A cached record may be stale in the safe direction only (expired here, renewed elsewhere): re-read.
-        record = (await read(await idOf(token))) ?? undefined;
+      // The hot path: a verified token is trusted from memory only while revocation sync is
+      // fresh (so another replica's revocation reaches it within the lease), never past its
+      // expiry, and never for use-counted tokens. A hit costs no hashing and no storage read.
+      const cached = sync?.fresh() === true ? cache.get(token) : undefined;
+      if (cached !== undefined && cached.num_uses === 0 && !expired(cached, now)) {
+        if (cached.bound_cidrs.length > 0 && !addressInCidrs(clientAddress, cached.bound_cidrs)) throw new UnauthenticatedError();
+        return cached;
       }
+      // A cached record may be stale in the safe direction only (expired here, renewed elsewhere): re-read.
+      const epoch = evictions;
+      const record = (await read(await idOf(token))) ?? undefined;
       if (record === undefined) throw new UnauthenticatedError();
       if (expired(record, now)) {
         const stale = record;
@@ -270,7 +279,8 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
       }
       if (record.bound_cidrs.length > 0 && !addressInCidrs(clientAddress, record.bound_cidrs)) throw new UnauthenticatedError();
       if (record.num_uses === 0) {
-        remember(token, record);
+        // Revoked (or renewed) while we read it: answer from what was read, but do not keep it.
+        if (epoch === evictions) remember(token, record);
         return record;
       }
       const id = record.id;
