@@ -95,6 +95,7 @@ export default tseslint.config(
   ...layer('storage', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'audit', 'cli']),
   ...layer('barrier', ['gateway', 'auth', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'audit', 'cli']),
   ...layer('router', ['gateway', 'auth', 'policy', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),
+  ...layer('cache', ['gateway', 'auth', 'policy', 'router', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),
   // Auth methods declare their role and config paths with the engine framework (docs/decisions/0007).
   ...layer('auth', ['gateway', 'policy', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli'], ['native-engines/framework']),
   ...layer('policy', ['gateway', 'auth', 'router', 'cache', 'providers', 'native-engines', 'leases', 'barrier', 'storage', 'audit', 'cli']),

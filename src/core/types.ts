@@ -113,6 +113,12 @@ export interface OperationRequest {
   signal: AbortSignal;
   /** The client's address (trusted-proxy aware), when the face knows it. */
   clientAddress?: string | null;
+  /**
+   * The caller asked to skip the read cache (`Cache-Control: no-cache` or `?cache=bypass`):
+   * the backend answers, the answer refreshes the cache, and the audit request entry says so
+   * (docs/cache.md).
+   */
+  bypassCache?: boolean;
 }
 
 /** A mount as a backend sees it. */
@@ -122,6 +128,19 @@ export interface MountRef {
   /** Stable id; a backend's storage lives under it, so a renamed mount keeps its data. */
   id: string;
   type: string;
+}
+
+/**
+ * A mount's read-cache settings, resolved (durations in ms). `ttlMs` 0 turns the cache off for
+ * the mount (no lookups, no single-flight, no invalidations published).
+ */
+export interface MountCachePolicy {
+  /** How long an answer is fresh. */
+  ttlMs: number;
+  /** How long a not-found answer is remembered; 0: never (the default). */
+  negativeTtlMs: number;
+  /** How long past freshness an answer may still be served when the backend is unavailable; 0: never (the default). */
+  staleIfErrorMs: number;
 }
 
 /** An `OperationRequest` after routing: the backend's own view of it. */
@@ -143,6 +162,13 @@ export interface OperationResponse {
   metadata?: JsonObject;
   lease?: LeaseInfo;
   warnings?: string[];
+  /**
+   * Whether the read cache may keep this answer (docs/cache.md). Absent or `'no-store'`: never
+   * cached. `{ ttlMs }`: cacheable for at most `ttlMs` (`Infinity`: as long as the mount's cache
+   * TTL allows); only successful `read`, `list` and `read-metadata` answers without a lease or
+   * `auth` are ever kept. A backend marks an answer cacheable only when it is the same for
+   * every caller allowed to ask and changes only through writes to the same path.
+   */
   cache?: { ttlMs: number } | 'no-store';
   /** Entity tag of the addressed object, unquoted (e.g. the version number). */
   etag?: string;

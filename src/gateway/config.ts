@@ -11,7 +11,7 @@ import type { SealDefinition } from '../barrier/index.js';
 import { cidrListSchema } from '../auth/index.js';
 import { nativeEngines } from '../native-engines/index.js';
 import type { EngineDefinition } from '../native-engines/index.js';
-import { normalizeMountPath } from '../router/index.js';
+import { mountCacheOptionsSchema, normalizeMountPath } from '../router/index.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 export const DEFAULT_DATA_DIR = '.keygate';
@@ -44,6 +44,7 @@ const mountSchema = z
     type: z.string().min(1).max(64).describe('Backend type, e.g. "kv".'),
     description: z.string().max(256).default(''),
     options: z.record(z.string(), z.json()).default({}).describe('Backend options, validated by the backend.'),
+    cache: mountCacheOptionsSchema.optional(),
   })
   .describe('A mount: a logical path prefix routed to a backend.');
 
@@ -128,6 +129,15 @@ export const configSchema = z.strictObject({
       max_path_bytes: z.int().min(64).max(4096).default(DEFAULT_MAX_PATH_BYTES),
     })
     .prefault({}),
+  cache: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Serve cacheable reads from the read cache (docs/cache.md).'),
+      max_entries: z.int().min(1).max(10_000_000).default(50_000).describe('Most answers held.'),
+      max_bytes: z.int().min(64 * 1024).max(16 * 1024 * 1024 * 1024).default(128 * 1024 * 1024).describe('Most bytes held (estimated: decrypted values, structure and one serialised copy).'),
+      max_entry_bytes: z.int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('Largest single answer cached; larger ones are served but not kept.'),
+    })
+    .prefault({})
+    .describe('The read-through cache; per-mount TTLs are under mounts[].cache.'),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

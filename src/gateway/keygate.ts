@@ -10,7 +10,7 @@ import type { AuthResult, JsonObject, ManagedStorage, Principal, Runtime, Storag
 import { authMethods, createEntityStore, createLoginLimiter, createTokenStore } from '../auth/index.js';
 import type { EntityStore, LoginLimiter, TokenRecord, TokenStore } from '../auth/index.js';
 import { createBarrier } from '../barrier/index.js';
-import type { Barrier } from '../barrier/index.js';
+import type { AesGcm, Barrier } from '../barrier/index.js';
 import { instantiateEngine, nativeEngines } from '../native-engines/index.js';
 import type { EngineDefinition } from '../native-engines/index.js';
 import { providerEngines } from '../providers/index.js';
@@ -18,11 +18,14 @@ import type { ProviderDefinition } from '../providers/index.js';
 import { capabilityFor, createPolicyAuthorizer, createPolicyStore, policyRequestFor } from '../policy/index.js';
 import type { PolicyAuthorizer, PolicyStore } from '../policy/index.js';
 import { createAuditBroker } from '../audit/index.js';
-import type { AuditBroker, AuditEvent, SinkFactory } from '../audit/index.js';
+import type { AuditBroker, AuditDigests, AuditEvent, SinkFactory } from '../audit/index.js';
 import type { Config } from './config.js';
 import { authMountDataPrefix, createMountManager, mountAccessor, mountDataPrefix } from './mounts.js';
 import type { MountManager } from './mounts.js';
 import { createPipeline } from './pipeline.js';
+import { createInProcessBus, createReadCache } from '../cache/index.js';
+import type { InvalidationBus, ReadCache } from '../cache/index.js';
+import { DEFAULT_CACHE_TTL_MS } from '../router/index.js';
 import { createMountHealth } from './mount-health.js';
 import type { MountHealth } from './mount-health.js';
 import { createScheduler } from './scheduler.js';
@@ -57,6 +60,12 @@ export interface KeygateDeps {
   auditSpoolRoot?: string;
   /** Mount types beyond the native engines: the cloud providers the entry registers (`engineRegistry`). */
   engines?: Readonly<Record<string, EngineDefinition>>;
+  /** The barrier's AES-256-GCM (default WebCrypto; the Node entry passes node:crypto's, same format). */
+  aesGcm?: AesGcm;
+  /** Audit HMAC and chain digests (default WebCrypto; the Node entry passes node:crypto's, same output). */
+  auditDigests?: AuditDigests;
+  /** Carries read cache invalidations (default: in-process; a shared bus reaches other replicas). */
+  invalidationBus?: InvalidationBus;
 }
 
 /** Every mount type: the native engines and the given providers' engines. */
@@ -106,6 +115,10 @@ export interface KeygateCore {
   readonly mountHealth: MountHealth;
   /** Secret backends: policy paths are the logical paths (actions and metadata as docs/policies.md says). */
   readonly pipeline: Pipeline;
+  /** The read-through cache of the secret pipeline (docs/cache.md); cleared on seal. */
+  readonly readCache: ReadCache;
+  /** Where writes publish invalidations and purges go (reaches every replica on a shared bus). */
+  readonly invalidations: InvalidationBus;
   /** Auth-method management paths: policy paths `auth/<mount>/…`. */
   readonly authPipeline: Pipeline;
   /** The caller from the request's token. Throws `ERR_UNAUTHENTICATED` (one message) or `ERR_SEALED`. */
@@ -132,6 +145,7 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     storage,
     runtime,
     maxEncryptions: config.keyring.max_encryptions,
+    ...(deps.aesGcm === undefined ? {} : { aesGcm: deps.aesGcm }),
     onBackgroundError: (what, err) => runtime.logger.error({ code: err instanceof GatewayError ? err.code : 'error' }, `${what} failed`),
   });
   const sys: Storage = barrier.view('sys/');
@@ -147,6 +161,7 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     runtime,
     sinks: deps.auditSinks ?? {},
     ...(deps.auditSpoolRoot === undefined ? {} : { spoolRoot: deps.auditSpoolRoot }),
+    ...(deps.auditDigests === undefined ? {} : { digests: deps.auditDigests }),
   });
   const policies = createPolicyStore({ storage: sys, runtime });
   const authorizer = createPolicyAuthorizer({ store: policies });
@@ -157,12 +172,27 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     perAddress: { max: config.login_limits.failures_per_address, windowMs },
   });
   const engines = deps.engines ?? nativeEngines;
+  const invalidations = deps.invalidationBus ?? createInProcessBus({ onHandlerError: () => runtime.logger.error('cache invalidation handler failed') });
+  const readCache = createReadCache({
+    maxEntries: config.cache.max_entries,
+    maxBytes: config.cache.max_bytes,
+    maxEntryBytes: config.cache.max_entry_bytes,
+    now: () => runtime.now(),
+    bus: invalidations,
+  });
+  const publishFailed = (err: unknown) =>
+    runtime.logger.warn({ code: err instanceof GatewayError ? err.code : 'error' }, 'cache invalidation could not reach other replicas; their entries expire by TTL');
   const mounts = createMountManager({
     sysStorage: sys,
     mountStorage: (id) => barrier.view(mountDataPrefix(id)),
     types: Object.keys(engines),
     reserved: RESERVED_PREFIXES,
     runtime,
+    // Native KV, cloud stores (the types that are not native engines), and the rest (off unless a mount asks).
+    cacheDefaultTtlMs: (type) => (type === 'kv' ? DEFAULT_CACHE_TTL_MS.kv : Object.hasOwn(nativeEngines, type) ? DEFAULT_CACHE_TTL_MS.other : DEFAULT_CACHE_TTL_MS.cloud),
+    onRemoved: (entry) => {
+      invalidations.publish({ kind: 'mount', mountId: entry.id }).catch(publishFailed);
+    },
     createBackend: (entry, mountStorage) => {
       const definition = engines[entry.type];
       if (definition === undefined) throw new GatewayError('ERR_VALIDATION', 'unknown mount type');
@@ -186,6 +216,7 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     table: () => mounts.table(),
     audit,
     now: () => runtime.now(),
+    ...(config.cache.enabled ? { cache: { cache: readCache, bus: invalidations, onPublishError: publishFailed } } : {}),
     authorize: (principal, op, path, data) => {
       const request = policyRequestFor(op, path);
       return authorizer.authorize(principal, request.path, request.capability, { data });
@@ -276,6 +307,8 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
   const unload = async (): Promise<void> => {
     scheduler.stop();
     mountHealth.clear();
+    // Decrypted answers go with the keys.
+    readCache.clear();
     barrier.seal();
     await tokens.close();
     entities.reset();
@@ -403,6 +436,8 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     scheduler,
     mountHealth,
     pipeline,
+    readCache,
+    invalidations,
     authPipeline,
     principalOf,
     envelope,
@@ -427,6 +462,9 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
       await unload();
       await seals.close();
       await storage.close();
+      readCache.close();
+      // A bus handed in belongs to whoever made it.
+      if (deps.invalidationBus === undefined) await invalidations.close?.();
     },
   };
   return core;

@@ -68,6 +68,38 @@ describe('mount manager', () => {
     expect(reloaded.list().map((m) => m.path).sort()).toEqual(['', 'b/']);
   });
 
+  it('routes with each mount\'s cache policy, keeps it across loads, and reports removals', async () => {
+    const sys = createMemoryStorage();
+    const data = createMemoryStorage();
+    const removed: string[] = [];
+    const make = () =>
+      createMountManager({
+        sysStorage: sys,
+        mountStorage: () => data,
+        types: ['kv', 'other'],
+        runtime: createWebRuntime(),
+        createBackend: (entry): Engine => ({ type: entry.type, actions: [], handle: async () => ({}) }),
+        cacheDefaultTtlMs: (type) => (type === 'kv' ? 60_000 : 0),
+        onRemoved: (entry) => removed.push(entry.id),
+      });
+    const manager = make();
+    await manager.load([kv(''), { ...kv('fast/'), cache: { ttl: '5s', stale_if_error: '1m' } }, kv('plain/', 'other')]);
+    expect(manager.table().match('x')?.cache).toEqual({ ttlMs: 60_000, negativeTtlMs: 0, staleIfErrorMs: 0 });
+    expect(manager.table().match('fast/x')?.cache).toEqual({ ttlMs: 5_000, negativeTtlMs: 0, staleIfErrorMs: 60_000 });
+    // A type whose default is off, and no settings: no cache at all.
+    expect(manager.table().match('plain/x')?.cache).toBeUndefined();
+    const api = await manager.create({ path: 'neg', type: 'kv', cache: { negative_ttl: '10s' } });
+    expect(manager.table().match('neg/x')?.cache).toEqual({ ttlMs: 60_000, negativeTtlMs: 10_000, staleIfErrorMs: 0 });
+
+    const again = make();
+    await again.load([kv(''), kv('fast/'), kv('plain/', 'other')]);
+    // The config file is the truth for its mounts; run-time mounts keep what they were created with.
+    expect(again.table().match('fast/x')?.cache?.ttlMs).toBe(60_000);
+    expect(again.table().match('neg/x')?.cache?.negativeTtlMs).toBe(10_000);
+    await again.remove('neg');
+    expect(removed).toEqual([api.id]);
+  });
+
   it('answers ERR_SEALED once unloaded', async () => {
     const manager = makeManager(createMemoryStorage(), createMemoryStorage());
     await manager.load([kv('')]);

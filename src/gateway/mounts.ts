@@ -7,8 +7,8 @@
 import { z } from 'zod';
 import { GatewayError, NotFoundError, ValidationError, fromUtf8, utf8 } from '../core/index.js';
 import type { Engine, JsonObject, Runtime, Storage } from '../core/index.js';
-import { createRoutingTable, mountsOverlap, normalizeMountPath } from '../router/index.js';
-import type { RoutingTable } from '../router/index.js';
+import { createRoutingTable, mountCacheOptionsSchema, mountsOverlap, normalizeMountPath, resolveCachePolicy } from '../router/index.js';
+import type { MountCacheOptions, RoutingTable } from '../router/index.js';
 import { deleteTree } from '../storage/index.js';
 import type { MountConfig } from './config.js';
 
@@ -25,6 +25,8 @@ const mountEntrySchema = z.object({
   type: z.string(),
   description: z.string(),
   options: z.record(z.string(), z.json()),
+  /** Read cache settings (docs/cache.md); absent: the defaults of the mount's type. */
+  cache: mountCacheOptionsSchema.optional(),
   /** `config`: declared in the config file (not removable through the API); `api`: created at run time. */
   source: z.enum(['config', 'api']),
   created_time: z.string(),
@@ -49,6 +51,10 @@ export interface MountManagerDeps {
   /** First path segments no mount may take (e.g. `sys`, `auth`). */
   reserved?: readonly string[];
   runtime: Pick<Runtime, 'randomUUID' | 'now' | 'logger'>;
+  /** The read cache TTL of a mount type that sets none (ms; 0: off). Without it no mount is cached. */
+  cacheDefaultTtlMs?(type: string): number;
+  /** Called after a mount is unrouted (removed), so what was cached for it is dropped. */
+  onRemoved?(entry: MountEntry): void;
 }
 
 export interface MountManager {
@@ -60,7 +66,7 @@ export interface MountManager {
   unload(): Promise<void>;
   list(): readonly MountEntry[];
   /** Creates a run-time mount. Throws `ERR_VALIDATION` for bad input, `ERR_CONFLICT` when the path is taken or overlaps. */
-  create(input: { path: string; type: string; description?: string; options?: JsonObject }): Promise<MountEntry>;
+  create(input: { path: string; type: string; description?: string; options?: JsonObject; cache?: MountCacheOptions }): Promise<MountEntry>;
   /** Removes a run-time mount and deletes its data. `ERR_NOT_FOUND` if absent, `ERR_CONFLICT` for config mounts. */
   remove(path: string): Promise<void>;
 }
@@ -102,7 +108,9 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
       next.map((e) => {
         const engine = built.get(e.id);
         if (engine === undefined) throw new GatewayError('ERR_INTERNAL', 'mount without backend');
-        return { mount: { path: e.path, id: e.id, type: e.type }, engine };
+        const defaultTtlMs = deps.cacheDefaultTtlMs?.(e.type) ?? 0;
+        const cache = resolveCachePolicy(e.cache, defaultTtlMs);
+        return { mount: { path: e.path, id: e.id, type: e.type }, engine, ...(cache.ttlMs > 0 ? { cache } : {}) };
       }),
     );
   };
@@ -122,12 +130,13 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
     }
   };
 
-  const newEntry = (path: string, type: string, description: string, options: JsonObject, source: MountEntry['source']): MountEntry => ({
+  const newEntry = (path: string, type: string, description: string, options: JsonObject, source: MountEntry['source'], cache?: MountCacheOptions): MountEntry => ({
     path,
     id: deps.runtime.randomUUID(),
     type,
     description,
     options,
+    ...(cache === undefined ? {} : { cache }),
     source,
     created_time: new Date(deps.runtime.now()).toISOString(),
   });
@@ -155,11 +164,12 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
             ]);
           }
           // A declared mount keeps its id (and so its data) when it was seen before, in either source.
-          next.push(
-            existing === undefined
-              ? newEntry(path, m.type, m.description, m.options, 'config')
-              : { ...existing, description: m.description, options: m.options, source: 'config' },
-          );
+          if (existing === undefined) next.push(newEntry(path, m.type, m.description, m.options, 'config', m.cache));
+          else {
+            // The config file is the truth for its mounts: cache settings removed there are removed here.
+            const { cache: _previous, ...rest } = existing;
+            next.push({ ...rest, description: m.description, options: m.options, ...(m.cache === undefined ? {} : { cache: m.cache }), source: 'config' });
+          }
         }
         for (const e of stored) {
           if (e.source === 'api' && !seen.has(e.path)) next.push(e);
@@ -203,7 +213,7 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
         if (clash !== undefined) {
           throw new GatewayError('ERR_CONFLICT', clash.path === path ? `a mount already exists at "${path}"` : `"${path}" overlaps the mount at "${clash.path}"`);
         }
-        const entry = newEntry(path, input.type, input.description ?? '', input.options ?? {}, 'api');
+        const entry = newEntry(path, input.type, input.description ?? '', input.options ?? {}, 'api', input.cache);
         // Build first: bad options fail before anything is stored.
         const backend = deps.createBackend(entry, deps.mountStorage(entry.id));
         await save([...stored, entry]);
@@ -226,6 +236,7 @@ export function createMountManager(deps: MountManagerDeps): MountManager {
         const remaining = new Map(engines);
         remaining.delete(entry.id);
         install(next, remaining);
+        deps.onRemoved?.(entry);
         await save(stored.filter((e) => e.id !== entry.id));
         await removed?.close?.();
         await deleteTree(deps.mountStorage(entry.id));

@@ -17,8 +17,10 @@ import { pino } from 'pino';
 import { createWebRuntime, isGatewayError } from '../core/index.js';
 import type { Logger, ManagedStorage } from '../core/index.js';
 import { createAuditSinkFactories } from '../audit/sinks/index.node.js';
+import { createNodeAuditDigests } from '../audit/digests.node.js';
 import { createTlsFetch } from '../auth/methods/tls-fetch.node.js';
 import { createBarrier } from '../barrier/index.js';
+import { createNodeAesGcm } from '../barrier/aes-gcm.node.js';
 import type { SealDefinition } from '../barrier/index.js';
 import { loadOrCreateDevKeyFile, createDevKeyFileSeal } from '../barrier/seals/dev-key-file.node.js';
 import { awsKmsSeal } from '../barrier/seals/awskms/index.js';
@@ -28,6 +30,7 @@ import { createMemoryStorage } from '../storage/index.js';
 import { writePrivateFileAtomic } from '../storage/private-files.node.js';
 import { createSqliteStorage } from '../storage/sqlite.node.js';
 import { createApp } from './app.js';
+import { lightweightSignal } from './request-signal.node.js';
 import { ConfigError, sealName } from './config.js';
 import { createSealSetup } from './seals.js';
 import { USAGE, UsageError, loadConfig, parseArgs } from './config.node.js';
@@ -98,6 +101,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     seals,
     engines,
     auditSinks: createAuditSinkFactories({ runtime }),
+    // node:crypto fast paths (PERFORMANCE.md): same bytes as the WebCrypto defaults, no thread-pool hop.
+    aesGcm: createNodeAesGcm(),
+    auditDigests: createNodeAuditDigests(),
     auditSpoolRoot: path.join(paths.dataDir, 'audit-spool'),
     onRootToken: async (token) => {
       await writePrivateFileAtomic(paths.rootToken, `${token}\n`);
@@ -111,8 +117,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       {
-        fetch: (request: Request, bindings: HttpBindings | Http2Bindings) =>
-          app.fetch(request, { rawUrl: bindings.incoming.url, ...(bindings.incoming.socket.remoteAddress === undefined ? {} : { remoteAddress: bindings.incoming.socket.remoteAddress }) }),
+        fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
+          lightweightSignal(request, bindings);
+          return app.fetch(request, { rawUrl: bindings.incoming.url, ...(bindings.incoming.socket.remoteAddress === undefined ? {} : { remoteAddress: bindings.incoming.socket.remoteAddress }) });
+        },
         hostname,
         port,
       },

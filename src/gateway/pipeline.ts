@@ -1,18 +1,39 @@
 /**
  * The request pipeline every face shares (ARCHITECTURE.md, "The request, end to end"):
- * route → classify the write → authorize → audit the request → backend → audit the
- * response. The read cache (issue 7) slots in before the backend; nothing here knows HTTP.
+ * route → classify the write → authorize → audit the request → read cache → backend →
+ * audit the response. Writes publish an invalidation for what they touched (docs/cache.md).
+ * Nothing here knows HTTP.
  */
 
 import { GatewayError } from '../core/index.js';
 import type { BackendRequest, JsonObject, MountRef, Operation, OperationRequest, OperationResponse, Principal } from '../core/index.js';
 import type { AuditEvent } from '../audit/index.js';
+import { isCacheableOperation } from '../cache/index.js';
+import type { CacheOutcome, InvalidationBus, ReadCache } from '../cache/index.js';
 import type { RouteMatch, RoutingTable } from '../router/index.js';
 
 export interface PipelineResult {
   response: OperationResponse;
   mount: MountRef;
+  /**
+   * How the read cache answered, when it was consulted. With `hit`, `miss` or `coalesced`
+   * and a cacheable answer, `response` is the cached object itself (frozen, see `shared`).
+   */
+  cache?: CacheOutcome;
+  /** True when `response` is the cached, frozen object that every reader of the entry gets. */
+  shared?: boolean;
 }
+
+/** The read cache as the pipeline uses it: consulted after authorization, invalidated through the bus. */
+export interface PipelineCache {
+  cache: ReadCache;
+  bus: InvalidationBus;
+  /** Called when publishing an invalidation fails (the write stands; the TTL bounds what other replicas serve). */
+  onPublishError?(err: unknown): void;
+}
+
+/** Operations that never change what a path answers; every other one invalidates the path. */
+const READ_ONLY: ReadonlySet<Operation> = new Set<Operation>(['read', 'list', 'read-metadata']);
 
 export interface Pipeline {
   /**
@@ -35,12 +56,12 @@ export interface AuditHooks {
   logResponse(event: AuditEvent): Promise<void>;
 }
 
-export function createPipeline(deps: { table: () => RoutingTable; authorize: AuthorizeFn; audit: AuditHooks; now: () => number }): Pipeline {
+export function createPipeline(deps: { table: () => RoutingTable; authorize: AuthorizeFn; audit: AuditHooks; now: () => number; cache?: PipelineCache }): Pipeline {
   const route = (path: string) => deps.table().match(path);
   const routed = (req: OperationRequest): { backendReq: BackendRequest; match: RouteMatch } => {
     const match = route(req.path);
     if (match === null) throw new GatewayError('ERR_UNSUPPORTED_PATH', 'no mount serves this path');
-    return { backendReq: { ...req, mount: match.mount, relativePath: match.relativePath }, match };
+    return { backendReq: withRoute(req, match), match };
   };
   return {
     route,
@@ -57,6 +78,9 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
         backendReq.operation = (await match.engine.exists(backendReq)) ? 'update' : 'create';
       }
       await deps.authorize(req.principal, backendReq.operation, req.path, req.data);
+      const operation = backendReq.operation;
+      const policy = deps.cache === undefined ? undefined : match.cache;
+      const bypass = req.bypassCache === true;
       const request: AuditEvent = {
         type: 'request',
         time: deps.now(),
@@ -67,13 +91,70 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
         clientAddress: req.clientAddress ?? null,
         principal: req.principal,
         requestData: req.data,
-        params: req.params,
+        // A cache bypass is on record (the audit event has no field of its own for it).
+        params: bypass ? { ...req.params, cache: 'bypass' } : req.params,
       };
-      // Written before the backend runs: if no required device takes it, the backend is never called.
+      // Written before the cache or the backend answers: if no required device takes it, neither does.
       await deps.audit.logRequest(request);
-      const response = await match.engine.handle(backendReq);
+      let response: OperationResponse;
+      let outcome: CacheOutcome | undefined;
+      let shared = false;
+      if (deps.cache !== undefined && policy !== undefined && isCacheableOperation(operation) && !hasPreconditions(req)) {
+        // After authorization, always: the cache never decides who may see an answer.
+        const answer = await deps.cache.cache.read(
+          {
+            mountId: match.mount.id,
+            operation,
+            path: match.relativePath,
+            params: req.params,
+            policy,
+            // Lazy: only a miss (or a waiter that must cancel) reads the caller's signal.
+            get signal() {
+              return req.signal;
+            },
+            bypass,
+          },
+          (signal) => match.engine.handle(signal === backendReq.signal ? backendReq : { ...backendReq, signal }),
+        );
+        ({ response, outcome, shared } = answer);
+      } else {
+        try {
+          response = await match.engine.handle(backendReq);
+        } finally {
+          // Also after a failure: a write that timed out may still have happened.
+          if (deps.cache !== undefined && policy !== undefined && !READ_ONLY.has(operation)) await publish(deps.cache, match.mount.id, match.relativePath);
+        }
+      }
       await deps.audit.logResponse({ ...request, type: 'response', time: deps.now(), responseData: response.data ?? null, status: response.status ?? 200 });
-      return { response, mount: match.mount };
+      return { response, mount: match.mount, ...(outcome === undefined ? {} : { cache: outcome, shared }) };
     },
   };
+}
+
+/**
+ * The backend's view of a request: the request plus where it routed. Copies every field but
+ * the signal, which stays a lazy read of the caller's (a spread would create it on every
+ * request, cache hits included).
+ */
+function withRoute(req: OperationRequest, match: RouteMatch): BackendRequest {
+  const descriptor = Object.getOwnPropertyDescriptor(req, 'signal');
+  if (descriptor?.get === undefined) return { ...req, mount: match.mount, relativePath: match.relativePath };
+  const source = req as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { mount: match.mount, relativePath: match.relativePath };
+  for (const key of Object.keys(source)) if (key !== 'signal') out[key] = source[key];
+  Object.defineProperty(out, 'signal', { get: () => req.signal, enumerable: true, configurable: true });
+  return out as unknown as BackendRequest;
+}
+
+/** Conditional reads skip the cache: a backend may answer them differently (and they are rare). */
+function hasPreconditions(req: OperationRequest): boolean {
+  return req.preconditions.ifMatch !== undefined || req.preconditions.ifNoneMatch !== undefined;
+}
+
+async function publish(cache: PipelineCache, mountId: string, path: string): Promise<void> {
+  try {
+    await cache.bus.publish({ kind: 'path', mountId, path });
+  } catch (err) {
+    cache.onPublishError?.(err);
+  }
 }

@@ -4,12 +4,12 @@
  * `{ data, metadata }` envelope. The only HTTP-aware part of the secret path.
  */
 
-import { GatewayError, SealedError, canonicalizePath } from '../core/index.js';
-import type { ActionOperation, JsonObject, Operation, SafeJsonObject } from '../core/index.js';
+import { GatewayError, SealedError, canonicalizePath, revealingStringify } from '../core/index.js';
+import type { ActionOperation, JsonObject, MountRef, Operation, OperationResponse, SafeJsonObject } from '../core/index.js';
 import { RESERVED_PREFIXES } from './keygate.js';
 import type { KeygateCore } from './keygate.js';
 import { preconditionsFrom, readJsonBody, takeFlag } from './request-input.js';
-import { emptyResponse, jsonResponse } from './respond.js';
+import { API_HEADERS, emptyResponse, jsonResponse } from './respond.js';
 
 export type Face = 'secrets' | 'metadata';
 
@@ -25,6 +25,33 @@ const METHOD_OPERATION: Readonly<Record<Face, Partial<Record<string, Operation>>
 const ACTIONS: readonly string[] = ['rotate', 'undelete', 'destroy'] satisfies ActionOperation[];
 const isAction = (segment: string): segment is ActionOperation => ACTIONS.includes(segment);
 const ALLOW = 'GET, PUT, POST, PATCH, DELETE, LIST';
+
+/**
+ * Whether the client asked to skip the read cache: `?cache=bypass` (removed from the query),
+ * or `Cache-Control: no-cache` / `max-age=0` (or `Pragma: no-cache`). docs/cache.md.
+ */
+export function cacheBypassOf(query: Record<string, string>, headers: Headers): boolean {
+  let bypass = false;
+  if (Object.hasOwn(query, 'cache')) {
+    const value = query.cache;
+    delete query.cache;
+    if (value !== 'bypass') throw new GatewayError('ERR_BAD_REQUEST', 'query parameter "cache" must be "bypass"');
+    bypass = true;
+  }
+  const control = headers.get('cache-control');
+  if (control !== null && /(?:^|,)\s*(?:no-cache|max-age\s*=\s*0)\s*(?:,|$)/i.test(control)) bypass = true;
+  if (headers.get('pragma')?.trim().toLowerCase() === 'no-cache') bypass = true;
+  return bypass;
+}
+
+function envelope(response: OperationResponse, mount: MountRef): { data?: SafeJsonObject; metadata: JsonObject; warnings?: string[] } {
+  const body: { data?: SafeJsonObject; metadata: JsonObject; warnings?: string[] } = {
+    data: response.data,
+    metadata: { ...response.metadata, mount: mount.path, backend: mount.type },
+  };
+  if (response.warnings !== undefined && response.warnings.length > 0) body.warnings = response.warnings;
+  return body;
+}
 
 export interface FaceRequest {
   core: KeygateCore;
@@ -54,6 +81,7 @@ export async function serveFace({ core, face, request, rawPath, query, requestId
   const method = request.method.toUpperCase();
   const list = takeFlag(query, 'list');
   const help = takeFlag(query, 'help');
+  const bypassCache = cacheBypassOf(query, request.headers);
 
   // Sealed answers 503 before anything else: no token can be checked without the keyring.
   if (core.barrier.sealed) throw new SealedError();
@@ -94,21 +122,24 @@ export async function serveFace({ core, face, request, rawPath, query, requestId
     preconditions: preconditionsFrom(request.headers),
     principal,
     requestId,
-    signal: request.signal,
+    // Read on first use only: on Node, creating the request's signal allocates an
+    // AbortController per request, and a cache hit never needs one (bench/README.md).
+    get signal() {
+      return request.signal;
+    },
     clientAddress,
+    ...(bypassCache ? { bypassCache } : {}),
   };
   if (help) return jsonResponse(200, { data: (await core.pipeline.help(opRequest)).data ?? {} });
 
-  const { response, mount } = await core.pipeline.handle(opRequest);
+  const { response, mount, shared } = await core.pipeline.handle(opRequest);
 
   const headers: Record<string, string> = {};
   if (response.etag !== undefined) headers.etag = `"${response.etag}"`;
   const status = response.status ?? 200;
   if (status === 204) return emptyResponse(204, headers);
-  const body: { data?: SafeJsonObject; metadata: JsonObject; warnings?: string[] } = {
-    data: response.data,
-    metadata: { ...response.metadata, mount: mount.path, backend: mount.type },
-  };
-  if (response.warnings !== undefined && response.warnings.length > 0) body.warnings = response.warnings;
-  return jsonResponse(status, body, headers);
+  if (shared !== true) return jsonResponse(status, envelope(response, mount), headers);
+  // A cached answer is one frozen object for every reader: its JSON text is made once, on the first read.
+  const text = core.readCache.derive(response, `json\u0000${mount.id}\u0000${mount.path}\u0000${mount.type}`, () => revealingStringify(envelope(response, mount)));
+  return new Response(text, { status, headers: { 'content-type': 'application/json; charset=utf-8', ...API_HEADERS, ...headers } });
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { GatewayError, NotFoundError, SealedError, ValidationError, redactCredentials } from '../core/index.js';
 import type { JsonObject } from '../core/index.js';
 import { auditDeviceSchema } from '../audit/index.js';
+import { mountCacheOptionsSchema } from '../router/index.js';
 import { defineRoute } from './api-route.js';
 import type { ApiRoute } from './api-route.js';
 import type { KeygateCore } from './keygate.js';
@@ -28,12 +29,14 @@ const mountBodySchema = z.strictObject({
   type: z.string().min(1).max(64).describe('Backend type, e.g. "kv".'),
   description: z.string().max(256).optional(),
   options: z.record(z.string(), z.json()).optional().describe('Backend options, validated by the backend (for kv: max_versions, cas_required, delete_version_after).'),
+  cache: mountCacheOptionsSchema.optional(),
 });
 
 const mountSchema = z.object({
   type: z.string(),
   description: z.string(),
   options: z.record(z.string(), z.json()),
+  cache: z.record(z.string(), z.string()).optional().describe('Read cache settings the mount sets (absent: its type\'s defaults; docs/cache.md).'),
   uuid: z.string(),
   accessor: z.string().optional(),
   source: z.enum(['config', 'api']),
@@ -55,6 +58,7 @@ const describeMount = (m: MountEntry, auth = false): JsonObject => ({
   type: m.type,
   description: m.description,
   options: redactCredentials(m.options),
+  ...(m.cache === undefined ? {} : { cache: { ...m.cache } }),
   uuid: m.id,
   ...(auth ? { accessor: mountAccessor(m) } : {}),
   source: m.source,

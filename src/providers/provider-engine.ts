@@ -221,7 +221,8 @@ export function providerEngineDefinition(definition: ProviderDefinition): Engine
           data,
           metadata: { version: result.version.id, stages: result.version.stages, created_time: result.version.createdTime, format },
           etag: result.version.id,
-          cache: 'no-store',
+          // Writes through Keygate invalidate; changes made in the cloud directly show after the mount's TTL.
+          cache: { ttlMs: Infinity },
         };
       }),
   });
@@ -255,6 +256,7 @@ export function providerEngineDefinition(definition: ProviderDefinition): Engine
         return {
           data: { keys },
           metadata: { ...(keys.length === ctx.query.limit ? { next_after: keys[keys.length - 1] ?? '' } : {}), ...(token !== undefined ? { truncated: true } : {}) },
+          cache: { ttlMs: Infinity },
         };
       }),
   });
@@ -415,7 +417,7 @@ export function providerEngineDefinition(definition: ProviderDefinition): Engine
         description: 'Cloud name, tags, whether Keygate manages it, versions with their stages, and rotation settings.',
         body: noBody,
         query: noQuery,
-        handler: (ctx) => guarded(async () => ({ data: await metadataView(ctx, ctx.state.mapper.toCloud(pathOf(ctx)), pathOf(ctx)) })),
+        handler: (ctx) => guarded(async () => ({ data: await metadataView(ctx, ctx.state.mapper.toCloud(pathOf(ctx)), pathOf(ctx)), cache: { ttlMs: Infinity } })),
       }),
       'write-metadata': writeMetadata(false),
       'patch-metadata': writeMetadata(true),

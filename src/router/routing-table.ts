@@ -1,9 +1,11 @@
-import type { Engine, MountRef } from '../core/index.js';
+import type { Engine, MountCachePolicy, MountRef } from '../core/index.js';
 
-/** A mount in the table: where it is, what it is, and the backend that serves it. */
+/** A mount in the table: where it is, what it is, the backend that serves it, and the gateway's per-mount settings. */
 export interface Route {
   mount: MountRef;
   engine: Engine;
+  /** Read cache settings (absent: no caching). */
+  cache?: MountCachePolicy;
 }
 
 /** The result of routing a logical path. */

@@ -22,7 +22,7 @@ describe('kv: list', () => {
   it('answers an empty folder with no keys and 200', async () => {
     const kv = createKvHarness(createMemoryStorage());
     const response = await kv.call('list', 'nothing/here');
-    expect(response).toEqual({ data: { keys: [] } });
+    expect(response).toEqual({ data: { keys: [] }, cache: { ttlMs: Infinity } });
   });
 
   it('pages through 2,500 secrets with after and limit', async () => {
@@ -47,7 +47,7 @@ describe('kv: list', () => {
     expect(seen).toEqual(names);
 
     const small = await kv.call('list', 'big', { params: { limit: '2', after: 's0100' } });
-    expect(small).toEqual({ data: { keys: ['s0101', 's0102'] }, metadata: { next_after: 's0102' } });
+    expect(small).toEqual({ data: { keys: ['s0101', 's0102'] }, metadata: { next_after: 's0102' }, cache: { ttlMs: Infinity } });
   });
 
   it('drops a secret from listings after delete-metadata, but not after a soft delete', async () => {

@@ -19,6 +19,7 @@ export const listOperation = kv.defineOperation({
     const keys = await ctx.storage.list(listFolder(pathOf(ctx)), { after: ctx.query.after, limit });
     const last = keys[keys.length - 1];
     const metadata: JsonObject | undefined = keys.length >= limit && last !== undefined ? { next_after: last } : undefined;
-    return metadata === undefined ? { data: { keys } } : { data: { keys }, metadata };
+    // Listings change only through writes under the folder, which invalidate them.
+    return metadata === undefined ? { data: { keys }, cache: { ttlMs: Infinity } } : { data: { keys }, metadata, cache: { ttlMs: Infinity } };
   },
 });

@@ -46,7 +46,8 @@ export const readMetadataOperation = kv.defineOperation({
     const p = requireSecretPath(ctx);
     const metadata = await loadMetadata(ctx.storage, p);
     if (metadata === null) throw new NotFoundError('no such secret');
-    return { data: metadata, etag: String(metadata.current_version), cache: 'no-store' };
+    // Changes only through writes to the secret, which invalidate it.
+    return { data: metadata, etag: String(metadata.current_version), cache: { ttlMs: Infinity } };
   },
 });
 

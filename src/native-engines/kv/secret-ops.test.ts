@@ -20,7 +20,7 @@ describe('kv: versions', () => {
     expect(await kv.readSecret('app/db', { version: '2' })).toEqual({ password: 'pw-2' });
   });
 
-  it('returns the version\'s metadata, its etag and no-store', async () => {
+  it('returns the version\'s metadata, its etag, and marks it cacheable until its scheduled deletion', async () => {
     const kv = createKvHarness(createMemoryStorage());
     await kv.write('s', { a: 1 });
     kv.runtime.advance(1500);
@@ -34,7 +34,13 @@ describe('kv: versions', () => {
       custom_metadata: null,
     });
     expect(response.etag).toBe('1');
-    expect(response.cache).toBe('no-store');
+    expect(response.cache).toEqual({ ttlMs: Infinity });
+    // A version with a deletion time ahead is cacheable only until then; one due now, never.
+    await kv.call('write-metadata', 's', { data: { delete_version_after: '10s' } });
+    await kv.write('s', { a: 3 });
+    expect((await kv.call('read', 's')).cache).toEqual({ ttlMs: 10_000 });
+    kv.runtime.advance(4000);
+    expect((await kv.call('read', 's')).cache).toEqual({ ttlMs: 6000 });
   });
 
   it('wraps every top-level value as sensitive, so a stray JSON.stringify shows nothing', async () => {

@@ -35,6 +35,10 @@ export const readOperation = kv.defineOperation({
     const { version, data, info } = await readVersionData(ctx, p, metadata, ctx.query.version, nowMs);
     const wrapped: SafeJsonObject = {};
     for (const [key, value] of Object.entries(data)) setOwn(wrapped, key, sensitive(value));
+    // Cacheable until the version's scheduled deletion (delete_version_after), if it has one;
+    // every other change to it is a write through Keygate, which invalidates.
+    const deletesAt = info.deletion_time === '' ? Number.NaN : Date.parse(info.deletion_time);
+    const ttlMs = Number.isNaN(deletesAt) ? Infinity : Math.max(0, deletesAt - nowMs);
     return {
       data: wrapped,
       metadata: {
@@ -45,7 +49,7 @@ export const readOperation = kv.defineOperation({
         custom_metadata: metadata?.custom_metadata ?? null,
       },
       etag: String(version),
-      cache: 'no-store',
+      cache: ttlMs > 0 ? { ttlMs } : 'no-store',
     };
   },
 });
