@@ -2,30 +2,54 @@
  * `npm run bench`: load on loopback with autocannon, every figure next to a raw `node:http`
  * baseline measured in the same run (PERFORMANCE.md: absolute numbers drift ±30 %, ratios
  * hold). Servers are pinned to CPU 0 and the load generator to CPU 1 when `taskset` exists.
- * Bounded: each scenario runs for BENCH_SECONDS (default 8). Writes bench/results/<time>.json.
+ * Bounded: each scenario runs for BENCH_SECONDS (default 6) after a BENCH_WARMUP_SECONDS
+ * (default 1) warm-up; the whole run stays under five minutes on the 2-core machine.
+ * Prints a table and the issue 7 targets, writes bench/results/<time>.json. See README.md.
  */
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { freePort } from '../test/emulators/free-port.js';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import YAML from 'yaml';
+import { pacedLoad } from './paced.js';
+import type { PacedResult } from './paced.js';
+import { Samples, percentile, round } from './stats.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** Misses through moto are compared one at a time: moto (single-threaded Python, ~150 req/s) queues anything more. */
+const MISS_CONNECTIONS = Number(process.env.BENCH_MISS_CONNECTIONS ?? 1);
+const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 2000);
+const RSS_SECRETS = Number(process.env.BENCH_RSS_SECRETS ?? 10_000);
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const startedAt = Date.now();
 
 interface Result {
   scenario: string;
+  /** Responses of any status (autocannon's count), and req/s over them. */
+  requests: number;
   reqPerSec: number;
   opsPerSec: number;
+  /** Latencies in ms (µs precision, from autocannon's per-response times). */
   p50: number;
   p99: number;
+  mean: number;
   non2xx: number;
   errors: number;
+  /** Non-2xx answers by status, when there were any (e.g. a provider's circuit breaker open: 503). */
+  statuses?: Record<string, number>;
+  connections: number;
+  /** req/s as a fraction of the raw baseline's. */
   ratio: number;
+  /** What the read cache did, where it matters: `hit 100%`, `bypass`, `no read cache in this build`. */
+  cache?: string;
 }
 
 interface Server {
@@ -34,18 +58,18 @@ interface Server {
   stop(): Promise<void>;
 }
 
-function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Server> {
+function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, extraNodeArgs: string[] = []): Promise<Server> {
   const command = hasTaskset ? 'taskset' : process.execPath;
-  const argv = hasTaskset ? ['-c', '0', process.execPath, ...args] : args;
+  const argv = hasTaskset ? ['-c', '0', process.execPath, ...extraNodeArgs, ...args] : [...extraNodeArgs, ...args];
   return new Promise((resolve, reject) => {
     const proc = spawn(command, argv, { env: { ...process.env, ...env }, cwd: ROOT });
     let output = '';
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error(`server did not start:\n${output}`));
-    }, 20_000);
+    }, 30_000);
     const onData = (d: Buffer) => {
-      output += d.toString();
+      if (output.length < 100_000) output += d.toString();
       const match = ready.exec(output);
       if (match?.[1] !== undefined) {
         clearTimeout(timer);
@@ -54,6 +78,7 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Pr
           proc,
           stop: () =>
             new Promise((done) => {
+              if (proc.exitCode !== null) return done();
               proc.once('exit', () => done());
               proc.kill('SIGTERM');
               setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
@@ -81,85 +106,567 @@ const app = new Hono();
 app.get('/', (c) => c.json({ ok: true }));
 const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => console.log('listening http://127.0.0.1:' + info.port));`;
 
-async function keygate(dir: string, config: string): Promise<Server & { token: string }> {
-  const configFile = path.join(dir, 'keygate.yaml');
-  await writeFile(configFile, config);
-  const server = await startProcess([path.join(ROOT, 'dist/gateway/node.js'), '--config', configFile], { KEYGATE_DATA_DIR: path.join(dir, 'data'), KEYGATE_LISTEN: '127.0.0.1:0', KEYGATE_LOG_LEVEL: 'info' }, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
-  return { ...server, token: (await readFile(path.join(dir, 'data', 'root-token'), 'utf8')).trim() };
+/** The policy the bench token holds: what a service would have, so every request runs the ACL. */
+const BENCH_POLICY = `
+path "bench/*" { capabilities = ["create", "read", "update"] }
+path "rss/*" { capabilities = ["create", "read", "update"] }
+path "aws/*" { capabilities = ["create", "read", "update"] }
+path "transit/encrypt/*" { capabilities = ["update"] }
+`;
+
+interface Keygate extends Server {
+  rootToken: string;
+  /** A token holding only the `bench` policy (not root): the one the scenarios use. */
+  token: string;
+  headers: Record<string, string>;
 }
 
-async function load(scenario: string, opts: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; opsPerRequest?: number }, baseline: number): Promise<Result> {
-  const result = await autocannon({
+async function keygate(dir: string, opts: { audit: boolean | 'interval'; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }): Promise<Keygate> {
+  await mkdir(dir, { recursive: true });
+  const config: Record<string, unknown> = { log: { access: false }, policies: { bench: BENCH_POLICY } };
+  if (opts.audit !== false) config.audit = [{ name: 'main', type: 'file', options: { path: path.join(dir, 'audit.log'), fsync: opts.audit === 'interval' ? 'interval' : 'always' } }];
+  const configFile = path.join(dir, 'keygate.yaml');
+  await writeFile(configFile, YAML.stringify(config));
+  const server = await startProcess(
+    [path.join(ROOT, 'dist/gateway/node.js'), '--config', configFile],
+    { KEYGATE_DATA_DIR: path.join(dir, 'data'), KEYGATE_LISTEN: '127.0.0.1:0', KEYGATE_LOG_LEVEL: 'info', AWS_EC2_METADATA_DISABLED: 'true', ...opts.env },
+    /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+    opts.nodeArgs,
+  );
+  const rootToken = (await readFile(path.join(dir, 'data', 'root-token'), 'utf8')).trim();
+  const created = await call(server.url, rootToken, 'POST', '/api/v1/auth/token/create', { policies: ['bench'], ttl: '1h', display_name: 'bench' });
+  const token = (created.body as { auth?: { client_token?: string } }).auth?.client_token;
+  if (created.status !== 200 || token === undefined) throw new Error(`could not create the bench token (${created.status})`);
+  return { ...server, rootToken, token, headers: { authorization: `Bearer ${token}` } };
+}
+
+async function call(url: string, token: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text === '' ? null : JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed };
+}
+
+async function expectOk(what: string, promise: Promise<{ status: number; body: unknown }>): Promise<void> {
+  const { status, body } = await promise;
+  if (status < 200 || status > 299) throw new Error(`${what}: ${status} ${JSON.stringify(body).slice(0, 300)}`);
+}
+
+/** The read cache's counters (`GET sys/cache`), or null when this build has no read cache. */
+async function cacheCounters(kg: Keygate): Promise<{ hits: number; misses: number; bypassed: number; entries: number } | null> {
+  const { status, body } = await call(kg.url, kg.rootToken, 'GET', '/api/v1/sys/cache');
+  const data = (body as { data?: { hits?: number; misses?: number; bypassed?: number; entries?: number; enabled?: boolean } } | null)?.data;
+  if (status !== 200 || data === undefined || data.enabled === false) return null;
+  return { hits: data.hits ?? 0, misses: data.misses ?? 0, bypassed: data.bypassed ?? 0, entries: data.entries ?? 0 };
+}
+
+interface LoadOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  opsPerRequest?: number;
+  connections?: number;
+  /** Autocannon's `overallRate` (bursty: see paced.ts). */
+  overallRate?: number;
+  warmup?: boolean;
+  /** For cache-aware labels: the Keygate behind `url`, and what the scenario expects of the cache. */
+  cache?: { kg: Keygate; expect: 'hit' | 'bypass' };
+}
+
+function autocannonRun(opts: autocannon.Options, onLatency?: (ms: number) => void): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(opts, (err: unknown, result: autocannon.Result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)));
+    if (onLatency !== undefined) {
+      instance.on('response', (_client, status, _bytes, ms) => {
+        if (status >= 200 && status < 300) onLatency(ms);
+      });
+    }
+  });
+}
+
+const results: Result[] = [];
+let baselineRps = 0;
+
+async function load(scenario: string, opts: LoadOptions): Promise<Result> {
+  const connections = opts.connections ?? CONNECTIONS;
+  const base: autocannon.Options = {
     url: opts.url,
     method: opts.method ?? 'GET',
     headers: opts.headers ?? {},
     ...(opts.body === undefined ? {} : { body: opts.body }),
-    connections: CONNECTIONS,
-    duration: SECONDS,
-  });
+    connections,
+    ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate, ignoreCoordinatedOmission: true }),
+  };
+  if (opts.warmup === true && WARMUP > 0) await autocannonRun({ ...base, duration: WARMUP });
+  const before = opts.cache === undefined ? null : await cacheCounters(opts.cache.kg);
+  const samples = new Samples();
+  const result = await autocannonRun({ ...base, duration: SECONDS }, (ms) => samples.push(ms));
+  const after = opts.cache === undefined ? null : await cacheCounters(opts.cache.kg);
+  const sorted = samples.sorted();
   const reqPerSec = result.requests.average;
   const out: Result = {
     scenario,
+    requests: result.requests.total,
     reqPerSec: Math.round(reqPerSec),
     opsPerSec: Math.round(reqPerSec * (opts.opsPerRequest ?? 1)),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    p50: round(percentile(sorted, 0.5)),
+    p99: round(percentile(sorted, 0.99)),
+    mean: round(samples.mean()),
     non2xx: result.non2xx,
     errors: result.errors,
-    ratio: baseline === 0 ? 1 : Math.round((reqPerSec / baseline) * 1000) / 1000,
+    ...(result.non2xx > 0 ? { statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, v]) => [code, v.count ?? 0])) } : {}),
+    connections,
+    ratio: baselineRps === 0 ? 1 : round(reqPerSec / baselineRps, 3),
   };
-  process.stdout.write(`${scenario.padEnd(46)} ${String(out.reqPerSec).padStart(7)} req/s ${opts.opsPerRequest ? `${String(out.opsPerSec).padStart(7)} ops/s ` : ''.padEnd(14)} p50 ${String(out.p50).padStart(4)} ms  p99 ${String(out.p99).padStart(4)} ms  ×raw ${out.ratio.toFixed(3)}${out.non2xx + out.errors > 0 ? `  (non-2xx ${out.non2xx}, errors ${out.errors})` : ''}\n`);
+  if (opts.cache !== undefined) {
+    if (before === null || after === null) out.cache = 'no read cache in this build';
+    else if (opts.cache.expect === 'bypass') out.cache = after.bypassed > before.bypassed ? 'bypass' : 'not bypassed?';
+    else {
+      const served = Math.max(1, result.requests.total);
+      out.cache = `hit ${Math.round((100 * (after.hits - before.hits)) / served)}%`;
+    }
+  }
+  process.stdout.write(
+    `${scenario.padEnd(58)} ${String(out.reqPerSec).padStart(7)} req/s ${opts.opsPerRequest ? `${String(out.opsPerSec).padStart(7)} ops/s ` : ''.padEnd(14)} p50 ${out.p50.toFixed(2).padStart(7)} ms  p99 ${out.p99.toFixed(2).padStart(7)} ms  ×raw ${out.ratio.toFixed(3)}${out.cache === undefined ? '' : `  [cache: ${out.cache}]`}${out.non2xx + out.errors > 0 ? `  (non-2xx ${out.non2xx} ${JSON.stringify(out.statuses ?? {})}, errors ${out.errors})` : ''}\n`,
+  );
+  results.push(out);
   return out;
 }
 
+interface FixedRate {
+  scenario: string;
+  paced: PacedResult;
+  autocannon: { reqPerSec: number; p50: number; p99: number };
+  cache?: string;
+}
+
+const fixedRate: FixedRate[] = [];
+
+/** p99 at a fixed rate: the open-loop paced generator (the target's figure), and autocannon's overallRate for reference. */
+async function atFixedRate(scenario: string, url: string, headers: Record<string, string>, kg?: Keygate): Promise<FixedRate> {
+  const before = kg === undefined ? null : await cacheCounters(kg);
+  const paced = await pacedLoad({ url, headers, rate: FIXED_RATE, seconds: SECONDS, connections: CONNECTIONS });
+  const after = kg === undefined ? null : await cacheCounters(kg);
+  const samples = new Samples();
+  const ac = await autocannonRun({ url, headers, connections: CONNECTIONS, overallRate: FIXED_RATE, ignoreCoordinatedOmission: true, duration: SECONDS }, (ms) => samples.push(ms));
+  const sorted = samples.sorted();
+  const out: FixedRate = {
+    scenario,
+    paced: { ...paced, p50: round(paced.p50, 3), p99: round(paced.p99, 3), max: round(paced.max, 3) },
+    autocannon: { reqPerSec: Math.round(ac.requests.average), p50: round(percentile(sorted, 0.5), 3), p99: round(percentile(sorted, 0.99), 3) },
+  };
+  if (kg !== undefined) out.cache = before === null || after === null ? 'no read cache in this build' : `hit ${Math.round((100 * (after.hits - before.hits)) / Math.max(1, paced.ok))}%`;
+  process.stdout.write(
+    `${`${scenario} @ ${FIXED_RATE} req/s`.padEnd(58)} paced: ${String(paced.achievedRate).padStart(5)} req/s p50 ${out.paced.p50.toFixed(3)} ms p99 ${out.paced.p99.toFixed(3)} ms` +
+      ` | autocannon overallRate: p99 ${out.autocannon.p99.toFixed(3)} ms${out.cache === undefined ? '' : `  [cache: ${out.cache}]`}${paced.non2xx + paced.errors > 0 ? `  (non-2xx ${paced.non2xx}, errors ${paced.errors})` : ''}\n`,
+  );
+  fixedRate.push(out);
+  return out;
+}
+
+interface Moto {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Starts moto the way the provider tests do (`python3 -m moto.server`), or says why it cannot. */
+async function startMoto(): Promise<Moto | string> {
+  const probe = spawnSync('python3', ['-c', 'import moto.server, flask'], { encoding: 'utf8', timeout: 30_000 });
+  if (probe.error !== undefined) return 'python3 is not installed';
+  if (probe.status !== 0) return 'moto is not installed for python3 (pip install "moto[server]")';
+  const port = await freePort();
+  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+    env: { ...process.env, METADATA_SERVER_DETECTION: 'none', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+  });
+  const endpoint = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) return `moto exited early (${child.exitCode})`;
+    try {
+      const res = await fetch(`${endpoint}moto-api/`, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      if (res.status < 500) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      return 'moto did not start within 30 s';
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    endpoint,
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+/** Resident set size of a process in MB (Linux /proc), or null elsewhere. */
+async function rssMb(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null;
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+    return kb === undefined ? null : round(Number(kb) / 1024, 1);
+  } catch {
+    return null;
+  }
+}
+
+interface Memory {
+  rssMb: number;
+  heapUsedMb: number;
+  externalMb: number;
+}
+
+/** Memory after a full GC, from the preloaded gc-hook (SIGUSR2); null when the hook is not there or not Linux-like. */
+function memoryAfterGc(proc: ChildProcess): Promise<Memory | null> {
+  return new Promise((resolve) => {
+    let buffer = '';
+    const timer = setTimeout(() => done(null), 5000);
+    const onData = (d: Buffer) => {
+      buffer += d.toString();
+      const line = /bench-memory (\{[^\n]*\})/.exec(buffer)?.[1];
+      if (line === undefined) return;
+      const m = JSON.parse(line) as { gc: boolean; rss: number; heapUsed: number; external: number };
+      done(m.gc ? { rssMb: round(m.rss / 2 ** 20, 1), heapUsedMb: round(m.heapUsed / 2 ** 20, 1), externalMb: round(m.external / 2 ** 20, 1) } : null);
+    };
+    const done = (value: Memory | null) => {
+      clearTimeout(timer);
+      proc.stdout?.off('data', onData);
+      resolve(value);
+    };
+    proc.stdout?.on('data', onData);
+    if (proc.pid === undefined || !proc.kill('SIGUSR2')) done(null);
+  });
+}
+
+/** Runs `count` tasks with at most `width` in flight. */
+async function pool(count: number, width: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+interface RssReport {
+  secrets: number;
+  /** Whether the figures were taken after a full GC (the preloaded gc-hook), else plain RSS. */
+  afterGc: boolean;
+  startMb: number | null;
+  afterWritesMb: number | null;
+  cachedMb: number | null;
+  /** From a started, warmed Keygate to one holding every secret in its read cache. */
+  deltaMb: number | null;
+  /** The reads' share only (after the writes, before vs after the cache filled). */
+  cacheFillMb: number | null;
+  heapUsedStartMb: number | null;
+  heapUsedCachedMb: number | null;
+  cacheEntries: number | null;
+  hitRateSecondPass: number | null;
+  seconds: number;
+}
+
+async function measureRss(dir: string): Promise<RssReport> {
+  const t0 = Date.now();
+  const hook = pathToFileURL(path.join(ROOT, 'dist/bench/gc-hook.js')).href;
+  const kg = await keygate(dir, { audit: false, nodeArgs: ['--expose-gc', '--import', hook] });
+  const settle = async (): Promise<{ rss: number | null; heap: number | null; gc: boolean }> => {
+    await new Promise((r) => setTimeout(r, 500));
+    const m = await memoryAfterGc(kg.proc);
+    await new Promise((r) => setTimeout(r, 500));
+    return m === null ? { rss: await rssMb(kg.proc.pid), heap: null, gc: false } : { rss: (await rssMb(kg.proc.pid)) ?? m.rssMb, heap: m.heapUsedMb, gc: true };
+  };
+  try {
+    const value = JSON.stringify({ value: 'r'.repeat(1024) });
+    const url = (i: number) => `${kg.url}/api/v1/secrets/rss/s${i}`;
+    const headers = { ...kg.headers, 'content-type': 'application/json' };
+    // Warm up (JIT, pools, the cache's own structures) on other keys, then settle.
+    await pool(500, 16, async (i) => {
+      const res = await fetch(`${kg.url}/api/v1/secrets/bench/warm${i % 50}`, { method: 'PUT', headers, body: value });
+      await res.text();
+      const again = await fetch(`${kg.url}/api/v1/secrets/bench/warm${i % 50}`, { headers: kg.headers });
+      await again.text();
+    });
+    const start = await settle();
+    await pool(RSS_SECRETS, 32, async (i) => {
+      const res = await fetch(url(i), { method: 'PUT', headers, body: value });
+      await res.text();
+      if (res.status >= 300) throw new Error(`rss write ${i}: ${res.status}`);
+    });
+    const afterWrites = await settle();
+    const read = async (i: number) => {
+      const res = await fetch(url(i), { headers: kg.headers });
+      await res.text();
+      if (res.status !== 200) throw new Error(`rss read ${i}: ${res.status}`);
+    };
+    await pool(RSS_SECRETS, 32, read);
+    const before = await cacheCounters(kg);
+    await pool(RSS_SECRETS, 32, read);
+    const after = await cacheCounters(kg);
+    const cached = await settle();
+    const report: RssReport = {
+      secrets: RSS_SECRETS,
+      afterGc: start.gc && cached.gc,
+      startMb: start.rss,
+      afterWritesMb: afterWrites.rss,
+      cachedMb: cached.rss,
+      deltaMb: start.rss === null || cached.rss === null ? null : round(cached.rss - start.rss, 1),
+      cacheFillMb: afterWrites.rss === null || cached.rss === null ? null : round(cached.rss - afterWrites.rss, 1),
+      heapUsedStartMb: start.heap,
+      heapUsedCachedMb: cached.heap,
+      cacheEntries: after?.entries ?? null,
+      hitRateSecondPass: before === null || after === null ? null : round((after.hits - before.hits) / RSS_SECRETS, 3),
+      seconds: round((Date.now() - t0) / 1000, 1),
+    };
+    process.stdout.write(
+      `${`RSS, ${RSS_SECRETS} × 1 KiB secrets written and read twice`.padEnd(58)} ${report.afterGc ? 'after GC: ' : ''}start ${report.startMb} MB, after writes ${report.afterWritesMb} MB, cached ${report.cachedMb} MB: +${report.deltaMb} MB` +
+        ` (cache fill +${report.cacheFillMb} MB; heap used ${report.heapUsedStartMb} → ${report.heapUsedCachedMb} MB; ${report.cacheEntries === null ? 'no read cache in this build' : `${report.cacheEntries} entries, second pass hit ${Math.round((report.hitRateSecondPass ?? 0) * 100)}%`})\n`,
+    );
+    return report;
+  } finally {
+    await kg.stop();
+  }
+}
+
+interface Target {
+  target: string;
+  value: string;
+  met: boolean | null;
+  note?: string;
+}
+
+function targets(rss: RssReport | null): Target[] {
+  const find = (name: string) => results.find((r) => r.scenario === name);
+  const out: Target[] = [];
+  /** A run where more than 1 % of the answers failed says nothing about the target. */
+  const failures = (r: Result): string | null => (r.non2xx + r.errors > r.requests / 100 ? `${r.non2xx + r.errors} of ${r.requests} answers failed ${JSON.stringify(r.statuses ?? {})}` : null);
+  /** True unless the scenario's requests were (almost all) cache hits. */
+  const cachePending = (r: { cache?: string } | undefined): boolean => !/^hit (\d+)%$/.test(r?.cache ?? '') || Number(/^hit (\d+)%$/.exec(r?.cache ?? '')?.[1]) < 90;
+  for (const name of [SCENARIO.cachedAudit, SCENARIO.cachedAuditInterval]) {
+    const r = find(name);
+    if (r === undefined) continue;
+    const failed = failures(r);
+    out.push({
+      target: `cached authenticated read with file audit: ≥ 0.6 × raw throughput (aim 0.75) [${name.replace(/^.*\((.*)\)$/, '$1')}]`,
+      value: `${r.ratio.toFixed(3)} × raw`,
+      met: failed === null && r.ratio >= 0.6,
+      ...(failed !== null ? { note: failed } : cachePending(r) ? { note: `read cache not serving (${r.cache ?? 'unknown'}): this measured the uncached path` } : {}),
+    });
+  }
+  const rawFixed = fixedRate.find((f) => f.scenario === SCENARIO.raw);
+  for (const name of [SCENARIO.cachedAudit, SCENARIO.cachedAuditInterval]) {
+    const kgFixed = fixedRate.find((f) => f.scenario === name);
+    if (rawFixed === undefined || kgFixed === undefined) continue;
+    const ratio = rawFixed.paced.p99 === 0 ? Infinity : kgFixed.paced.p99 / rawFixed.paced.p99;
+    const reached = kgFixed.paced.achievedRate >= FIXED_RATE * 0.95;
+    out.push({
+      target: `p99 at ${FIXED_RATE} req/s, cached read with file audit: ≤ 1.5 × the baseline's p99 [${name.replace(/^.*\((.*)\)$/, '$1')}]`,
+      value: `${kgFixed.paced.p99.toFixed(3)} ms vs ${rawFixed.paced.p99.toFixed(3)} ms = ${ratio.toFixed(2)}×${reached ? '' : ` (rate not sustained: ${kgFixed.paced.achievedRate} req/s)`}`,
+      met: reached && ratio <= 1.5 && kgFixed.paced.non2xx + kgFixed.paced.errors === 0,
+      ...(cachePending(kgFixed) ? { note: `read cache not serving (${kgFixed.cache ?? 'unknown'})` } : {}),
+    });
+  }
+  const awsMiss = find(SCENARIO.awsUncached);
+  const sdkMiss = find(SCENARIO.sdkOne);
+  if (awsMiss !== undefined && sdkMiss !== undefined) {
+    const ratio = awsMiss.mean / sdkMiss.mean;
+    const failed = failures(awsMiss) ?? failures(sdkMiss);
+    out.push({
+      target: 'read through the AWS provider, uncached: ≤ 1.2 × the direct SDK call\'s time',
+      value: `mean ${awsMiss.mean.toFixed(2)} ms vs ${sdkMiss.mean.toFixed(2)} ms = ${ratio.toFixed(2)}× (p50 ${(awsMiss.p50 / sdkMiss.p50).toFixed(2)}×), ${MISS_CONNECTIONS} connection(s)`,
+      met: failed === null && ratio <= 1.2,
+      ...(failed === null ? {} : { note: failed }),
+    });
+  }
+  const awsHit = find(SCENARIO.awsCached);
+  const sdkMany = find(SCENARIO.sdkMany);
+  if (awsHit !== undefined && sdkMany !== undefined) {
+    const ratio = awsHit.reqPerSec / Math.max(1, sdkMany.reqPerSec);
+    const failed = failures(awsHit) ?? failures(sdkMany);
+    out.push({
+      target: 'read through the AWS provider, cached: ≥ 20 × the direct SDK\'s throughput',
+      value: `${awsHit.reqPerSec} vs ${sdkMany.reqPerSec} req/s = ${ratio.toFixed(1)}×`,
+      met: failed === null && ratio >= 20,
+      ...(failed !== null ? { note: failed } : cachePending(awsHit) ? { note: `read cache not serving (${awsHit.cache ?? 'unknown'})` } : {}),
+    });
+  }
+  if (rss !== null) {
+    out.push({
+      target: `${rss.secrets} cached 1 KiB secrets add ≤ 50 MB of RSS`,
+      value: rss.deltaMb === null ? 'not measured (no /proc)' : `+${rss.deltaMb} MB (cache fill alone +${rss.cacheFillMb} MB)`,
+      met: rss.deltaMb === null ? null : rss.deltaMb <= 50,
+      ...(rss.cacheEntries === null ? { note: 'no read cache in this build: nothing was cached' } : rss.cacheEntries < rss.secrets ? { note: `only ${rss.cacheEntries} entries cached` } : {}),
+    });
+  }
+  return out;
+}
+
+const SCENARIO = {
+  raw: 'raw node:http hello (baseline)',
+  hono: 'Hono hello on @hono/node-server',
+  cachedAudit: 'Keygate cached GET 1 KiB, file audit (fsync always)',
+  cachedAuditInterval: 'Keygate cached GET 1 KiB, file audit (fsync every 1 s)',
+  cachedNoAudit: 'Keygate cached GET 1 KiB, no audit',
+  uncachedNoAudit: 'Keygate uncached KV GET 1 KiB, no audit',
+  uncachedAudit: 'Keygate uncached KV GET 1 KiB, file audit',
+  transit: 'Keygate transit encrypt 1 KiB',
+  transitBatch: 'Keygate transit encrypt 1 KiB, batches of 100',
+  awsCached: 'Keygate AWS read via moto, cached',
+  awsUncached: `Keygate AWS read via moto, uncached (${MISS_CONNECTIONS} conn)`,
+  sdkOne: `AWS SDK → moto direct (${MISS_CONNECTIONS} conn)`,
+  sdkMany: 'AWS SDK → moto direct',
+} as const;
+
+/** Reads are asked to skip the cache with this (docs/cache.md); ignored by a build without one. */
+const NO_CACHE = { 'cache-control': 'no-cache' };
+
 async function main(): Promise<void> {
   if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
-  const results: Result[] = [];
   const dir = await mkdtemp(path.join(os.tmpdir(), 'keygate-bench-'));
   const rawFile = path.join(dir, 'raw.cjs');
   const honoFile = path.join(ROOT, 'bench', '.hono-hello.mjs');
   await writeFile(rawFile, RAW);
   await writeFile(honoFile, HONO);
-  process.stdout.write(`Keygate bench: ${CONNECTIONS} connections, ${SECONDS} s per scenario, ${hasTaskset ? 'server on CPU 0, load on CPU 1' : 'no CPU pinning (taskset missing)'}, Node ${process.version}\n\n`);
+  process.stdout.write(
+    `Keygate bench: ${CONNECTIONS} connections, ${SECONDS} s per scenario (+${WARMUP} s warm-up), ${hasTaskset ? 'server on CPU 0, load on CPU 1' : 'no CPU pinning (taskset missing)'}, Node ${process.version}\n\n`,
+  );
+  let rss: RssReport | null = null;
+  const skipped: string[] = [];
+  let moto: Moto | string | null = null;
   try {
     const raw = await startProcess([rawFile], {}, /listening (http:\/\/127\.0\.0\.1:\d+)/);
-    const baseline = await load('raw node:http hello (baseline)', { url: raw.url }, 0);
-    results.push(baseline);
+    const baseline = await load(SCENARIO.raw, { url: raw.url, warmup: true });
+    baselineRps = baseline.reqPerSec;
+    await atFixedRate(SCENARIO.raw, raw.url, {});
     await raw.stop();
 
     const hono = await startProcess([honoFile], {}, /listening (http:\/\/127\.0\.0\.1:\d+)/);
-    results.push(await load('Hono hello on @hono/node-server', { url: hono.url }, baseline.reqPerSec));
+    await load(SCENARIO.hono, { url: hono.url, warmup: true });
     await hono.stop();
 
     const secret = JSON.stringify({ value: 'x'.repeat(1024) });
-    for (const [name, config] of [
-      ['no audit', 'log: { access: false }\n'],
-      ['file audit (fsync always)', `log: { access: false }\naudit:\n  - name: main\n    type: file\n    options: { path: "${path.join(dir, 'audit.log')}", fsync: always }\n`],
-    ] as const) {
-      const sub = path.join(dir, name.replace(/\W+/g, '-'));
-      await mkdir(sub, { recursive: true });
-      const kg = await keygate(sub, config);
-      const headers = { authorization: `Bearer ${kg.token}`, 'content-type': 'application/json' };
-      await fetch(`${kg.url}/api/v1/secrets/bench/secret`, { method: 'PUT', headers, body: secret });
-      await fetch(`${kg.url}/api/v1/secrets/transit/keys/bench`, { method: 'POST', headers });
-      results.push(await load(`Keygate KV GET 1 KiB, ${name}`, { url: `${kg.url}/api/v1/secrets/bench/secret`, headers }, baseline.reqPerSec));
-      if (name === 'no audit') {
-        const plaintext = Buffer.alloc(1024, 7).toString('base64');
-        results.push(await load('Keygate transit encrypt 1 KiB', { url: `${kg.url}/api/v1/secrets/transit/encrypt/bench`, method: 'POST', headers, body: JSON.stringify({ plaintext }) }, baseline.reqPerSec));
-        results.push(
-          await load('Keygate transit encrypt 1 KiB, batches of 100', { url: `${kg.url}/api/v1/secrets/transit/encrypt/bench`, method: 'POST', headers, body: JSON.stringify({ batch_input: Array.from({ length: 100 }, () => ({ plaintext })) }), opsPerRequest: 100 }, baseline.reqPerSec),
-        );
-      }
-      await kg.stop();
+
+    // File audit: a required file device. `always` fsyncs before each write resolves (records
+    // written meanwhile share one write and one fsync); `interval` answers once the record is
+    // written to the file and fsyncs every second.
+    for (const fsync of ['always', 'interval'] as const) {
+      const audited = await keygate(path.join(dir, `audit-${fsync}`), { audit: fsync === 'always' ? true : 'interval' });
+      const { url, headers } = audited;
+      await expectOk('write the bench secret', call(url, audited.token, 'PUT', '/api/v1/secrets/bench/secret', JSON.parse(secret)));
+      const target = `${url}/api/v1/secrets/bench/secret`;
+      const name = fsync === 'always' ? SCENARIO.cachedAudit : SCENARIO.cachedAuditInterval;
+      await load(name, { url: target, headers, warmup: true, cache: { kg: audited, expect: 'hit' } });
+      await atFixedRate(name, target, headers, audited);
+      if (fsync === 'always') await load(SCENARIO.uncachedAudit, { url: target, headers: { ...headers, ...NO_CACHE }, warmup: true, cache: { kg: audited, expect: 'bypass' } });
+      await audited.stop();
     }
+
+    moto = await startMoto();
+    if (typeof moto === 'string') skipped.push(`AWS scenarios: ${moto}`);
+
+    const plain = await keygate(path.join(dir, 'plain'), { audit: false });
+    {
+      const { url, headers } = plain;
+      await expectOk('write the bench secret', call(url, plain.token, 'PUT', '/api/v1/secrets/bench/secret', JSON.parse(secret)));
+      await expectOk('create the transit key', call(url, plain.rootToken, 'POST', '/api/v1/secrets/transit/keys/bench'));
+      const target = `${url}/api/v1/secrets/bench/secret`;
+      await load(SCENARIO.cachedNoAudit, { url: target, headers, warmup: true, cache: { kg: plain, expect: 'hit' } });
+      await load(SCENARIO.uncachedNoAudit, { url: target, headers: { ...headers, ...NO_CACHE }, warmup: true, cache: { kg: plain, expect: 'bypass' } });
+      const plaintext = Buffer.alloc(1024, 7).toString('base64');
+      const json = { ...headers, 'content-type': 'application/json' };
+      await load(SCENARIO.transit, { url: `${url}/api/v1/secrets/transit/encrypt/bench`, method: 'POST', headers: json, body: JSON.stringify({ plaintext }), warmup: true });
+      await load(SCENARIO.transitBatch, {
+        url: `${url}/api/v1/secrets/transit/encrypt/bench`,
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ batch_input: Array.from({ length: 100 }, () => ({ plaintext })) }),
+        opsPerRequest: 100,
+        warmup: true,
+      });
+
+      if (typeof moto !== 'string') {
+        await expectOk(
+          'mount aws/ on moto',
+          call(url, plain.rootToken, 'POST', '/api/v1/sys/mounts/aws', {
+            type: 'aws-secrets-manager',
+            description: 'bench: moto',
+            options: { region: 'us-east-1', endpoint: moto.endpoint, credentials: { access_key_id: 'testing', secret_access_key: 'testing' } },
+          }),
+        );
+        await expectOk('write the AWS bench secret', call(url, plain.token, 'PUT', '/api/v1/secrets/aws/bench/secret', JSON.parse(secret)));
+        const awsTarget = `${url}/api/v1/secrets/aws/bench/secret`;
+        await load(SCENARIO.awsCached, { url: awsTarget, headers, warmup: true, cache: { kg: plain, expect: 'hit' } });
+        await load(SCENARIO.awsUncached, { url: awsTarget, headers: { ...headers, ...NO_CACHE }, connections: MISS_CONNECTIONS, warmup: true, cache: { kg: plain, expect: 'bypass' } });
+      }
+    }
+    await plain.stop();
+
+    if (typeof moto !== 'string') {
+      const sdk = await startProcess([path.join(ROOT, 'dist/bench/sdk-direct.js'), moto.endpoint, 'bench/secret'], { AWS_EC2_METADATA_DISABLED: 'true' }, /listening (http:\/\/127\.0\.0\.1:\d+)/);
+      await load(SCENARIO.sdkOne, { url: sdk.url, connections: MISS_CONNECTIONS, warmup: true });
+      await load(SCENARIO.sdkMany, { url: sdk.url, warmup: true });
+      await sdk.stop();
+      await moto.stop();
+      moto = null;
+    }
+
+    rss = await measureRss(path.join(dir, 'rss'));
   } finally {
+    if (moto !== null && typeof moto !== 'string') await moto.stop();
     await rm(dir, { recursive: true, force: true });
     await rm(honoFile, { force: true });
   }
+
+  const met = targets(rss);
+  printTable(met, skipped);
   const file = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify({ node: process.version, cpus: os.cpus().length, pinned: hasTaskset, seconds: SECONDS, connections: CONNECTIONS, results }, null, 2)}\n`);
-  process.stdout.write(`\nwrote ${path.relative(ROOT, file)}\n`);
+  await writeFile(
+    file,
+    `${JSON.stringify(
+      { node: process.version, cpus: os.cpus().length, pinned: hasTaskset, seconds: SECONDS, warmup: WARMUP, connections: CONNECTIONS, missConnections: MISS_CONNECTIONS, results, fixedRate, rss, targets: met, skipped, elapsedSeconds: round((Date.now() - startedAt) / 1000, 1) },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(`\nwrote ${path.relative(ROOT, file)} (${Math.round((Date.now() - startedAt) / 1000)} s)\n`);
+}
+
+function printTable(met: Target[], skipped: string[]): void {
+  const lines = ['', '| scenario | conns | req/s | p50 ms | p99 ms | × raw | cache | failed |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  for (const r of results) {
+    const rps = r.opsPerSec !== r.reqPerSec ? `${r.reqPerSec.toLocaleString('en')} (${r.opsPerSec.toLocaleString('en')} ops/s)` : r.reqPerSec.toLocaleString('en');
+    const failed = r.non2xx + r.errors === 0 ? '' : `${r.non2xx + r.errors} (${Object.entries(r.statuses ?? {}).map(([code, n]) => `${n}× ${code}`).join(', ')}${r.errors > 0 ? `${r.non2xx > 0 ? ', ' : ''}${r.errors} errors` : ''})`;
+    lines.push(`| ${r.scenario} | ${r.connections} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.ratio.toFixed(3)} | ${r.cache ?? ''} | ${failed} |`);
+  }
+  lines.push('', `| at a fixed ${FIXED_RATE} req/s | achieved | p50 ms | p99 ms | max ms | autocannon overallRate p99 ms | cache |`, '| --- | --- | --- | --- | --- | --- | --- |');
+  for (const f of fixedRate) {
+    lines.push(`| ${f.scenario} | ${f.paced.achievedRate} | ${f.paced.p50.toFixed(3)} | ${f.paced.p99.toFixed(3)} | ${f.paced.max.toFixed(1)} | ${f.autocannon.p99.toFixed(3)} | ${f.cache ?? ''} |`);
+  }
+  lines.push('', '| target (issue 7) | measured | met |', '| --- | --- | --- |');
+  for (const t of met) lines.push(`| ${t.target} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met'}${t.note === undefined ? '' : ` (${t.note})`} |`);
+  for (const s of skipped) lines.push(`\nskipped: ${s}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 main().catch((err: unknown) => {
