@@ -8,7 +8,7 @@ import type { AuditDeviceConfig } from './broker.js';
 import { createChain } from './chain.js';
 import { createWebAuditDigests } from './digests.js';
 import { createNodeAuditDigests } from './digests.node.js';
-import { createHmacer } from './hmac.js';
+import { createHmacer, rawData } from './hmac.js';
 import { createMemorySink } from './memory-sink.js';
 import type { MemorySink } from './memory-sink.js';
 import type { AuditEvent } from './record.js';
@@ -67,6 +67,13 @@ describe('audit digests: node:crypto gives the same output as WebCrypto', () => 
       }),
       { numRuns: 200 },
     );
+    // A "__proto__" key (legal JSON, e.g. from JSON.parse) is recorded like any other, by both.
+    const proto = JSON.parse('{"__proto__":"x","a":{"__proto__":{"b":1}}}') as SafeJsonValue;
+    for (const h of [hw, hn]) {
+      const out = JSON.stringify(await h.data(proto));
+      expect(out).toMatch(/^\{"__proto__":"hmac-sha256:[0-9a-f]{64}","a":\{"__proto__":\{"b":"hmac-sha256:[0-9a-f]{64}"\}\}\}$/);
+    }
+    expect(JSON.stringify(rawData(proto))).toBe('{"__proto__":"x","a":{"__proto__":{"b":1}}}');
     const withSensitive: SafeJsonValue = { z: 1, a: new Sensitive('secret'), m: [true, null, { k: new Sensitive({ deep: 'x' }) }] };
     const fromNode = await hn.data(withSensitive);
     expect(JSON.stringify(fromNode)).toBe(JSON.stringify(await hw.data(withSensitive)));

@@ -49,9 +49,9 @@ export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subt
     for (const [k, item] of Object.entries(v)) {
       const hashed = walk(item, depth + 1);
       if (isPromise(hashed)) {
-        out[k] = null; // keeps the key order of `v`; filled in below
-        (waits ??= []).push(hashed.then((h) => void (out[k] = h)));
-      } else out[k] = hashed;
+        setOwn(out, k, null); // keeps the key order of `v`; filled in below
+        (waits ??= []).push(hashed.then((h) => setOwn(out, k, h)));
+      } else setOwn(out, k, hashed);
     }
     return waits === null ? out : Promise.all(waits).then(() => out);
   };
@@ -65,6 +65,16 @@ export function rawData(v: SafeJsonValue | undefined): JsonValue {
   if (typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map((item) => rawData(item));
   const out: Record<string, JsonValue> = {};
-  for (const [k, item] of Object.entries(v)) out[k] = rawData(item);
+  for (const [k, item] of Object.entries(v)) setOwn(out, k, rawData(item));
   return out;
+}
+
+/**
+ * `out[k] = value` as an own property, whatever `k` is: plain assignment of `"__proto__"`
+ * (a legal JSON key a caller may send) would set the record's prototype instead, and the
+ * value would vanish from the audit record.
+ */
+function setOwn(out: Record<string, JsonValue>, k: string, value: JsonValue): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+  else out[k] = value;
 }

@@ -30,6 +30,12 @@ export interface AuditEvent {
   status?: number;
   /** Stable error code when the request failed. */
   error?: string;
+  /**
+   * How the read cache took part (docs/cache.md): on a request, `bypass` when the caller
+   * asked to skip the cache; on a response, `hit`, `miss`, `coalesced`, `stale` or `bypass`.
+   * Absent when the cache was not consulted. Not secret: recorded in clear.
+   */
+  cache?: 'hit' | 'miss' | 'coalesced' | 'stale' | 'bypass';
 }
 
 /** The record without its chain fields (`device`, `segment`, `seq`, `prev_hash`, `hash`), HMAC'd for one device. */
@@ -58,6 +64,7 @@ export async function buildRecord(event: AuditEvent, hmacer: Hmacer, logRaw: boo
     auth,
     request: { data: await hashData(event.requestData), params: await hashData({ ...event.params }) },
   };
+  if (event.cache !== undefined) record.cache = event.cache;
   if (event.type === 'response') {
     record.response = { status: event.status ?? null, data: await hashData(event.responseData) };
     if (event.error !== undefined) record.error = { code: event.error };
