@@ -127,7 +127,7 @@ describe('pipeline and the read cache', () => {
     await expect(pipeline.handle(req('dyn/a'))).rejects.toMatchObject({ code: 'ERR_PERMISSION_DENIED' });
   });
 
-  it('skips the cache for conditional reads, and records a bypass in the audit params', async () => {
+  it('skips the cache for conditional reads, and records a bypass on the audit records, in clear', async () => {
     const b = engine(cacheable);
     const { pipeline, events, req } = setup(b.engine);
     await pipeline.handle(req('dyn/a'));
@@ -138,7 +138,12 @@ describe('pipeline and the read cache', () => {
     expect(b.calls).toHaveLength(3);
     // The backend never sees the marker; the audit record does.
     expect(b.calls[2]?.params).toEqual({ version: '1' });
-    expect(events.filter((e) => e.type === 'request').map((e) => e.params)).toEqual([{}, {}, { version: '1', cache: 'bypass' }]);
+    expect(events.filter((e) => e.type === 'request').map((e) => [e.params, e.cache ?? null])).toEqual([
+      [{}, null],
+      [{}, null],
+      [{ version: '1' }, 'bypass'],
+    ]);
+    expect(events.filter((e) => e.type === 'response').map((e) => e.cache ?? null)).toEqual(['miss', null, 'bypass']);
   });
 
   it('publishes an invalidation for every write, also a failed one, and none for reads or uncached mounts', async () => {

@@ -91,8 +91,9 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
         clientAddress: req.clientAddress ?? null,
         principal: req.principal,
         requestData: req.data,
-        // A cache bypass is on record (the audit event has no field of its own for it).
-        params: bypass ? { ...req.params, cache: 'bypass' } : req.params,
+        params: req.params,
+        // A cache bypass is on record, in clear.
+        ...(bypass ? { cache: 'bypass' as const } : {}),
       };
       // Written before the cache or the backend answers: if no required device takes it, neither does.
       await deps.audit.logRequest(request);
@@ -125,7 +126,7 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
           if (deps.cache !== undefined && policy !== undefined && !READ_ONLY.has(operation)) await publish(deps.cache, match.mount.id, match.relativePath);
         }
       }
-      await deps.audit.logResponse({ ...request, type: 'response', time: deps.now(), responseData: response.data ?? null, status: response.status ?? 200 });
+      await deps.audit.logResponse({ ...request, type: 'response', time: deps.now(), responseData: response.data ?? null, status: response.status ?? 200, ...(outcome === undefined ? {} : { cache: outcome }) });
       return { response, mount: match.mount, ...(outcome === undefined ? {} : { cache: outcome, shared }) };
     },
   };
@@ -137,13 +138,10 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
  * request, cache hits included).
  */
 function withRoute(req: OperationRequest, match: RouteMatch): BackendRequest {
-  const descriptor = Object.getOwnPropertyDescriptor(req, 'signal');
-  if (descriptor?.get === undefined) return { ...req, mount: match.mount, relativePath: match.relativePath };
-  const source = req as unknown as Record<string, unknown>;
-  const out: Record<string, unknown> = { mount: match.mount, relativePath: match.relativePath };
-  for (const key of Object.keys(source)) if (key !== 'signal') out[key] = source[key];
-  Object.defineProperty(out, 'signal', { get: () => req.signal, enumerable: true, configurable: true });
-  return out as unknown as BackendRequest;
+  const route = { mount: match.mount, relativePath: match.relativePath };
+  if (Object.getOwnPropertyDescriptor(req, 'signal')?.get === undefined) return { ...req, ...route };
+  // Copies the accessor itself, not its value.
+  return Object.defineProperties(route, Object.getOwnPropertyDescriptors(req)) as BackendRequest;
 }
 
 /** Conditional reads skip the cache: a backend may answer them differently (and they are rare). */
