@@ -150,8 +150,9 @@ describe('multi-seal', () => {
     expect(parsed(h).some((l) => l.level === 'warn' && String(l.msg).startsWith('staying sealed'))).toBe(true);
 
     kms.down.delete('azure');
-    await vi.waitFor(() => expect(h.core.barrier.sealed).toBe(false), { timeout: 10_000, interval: 50 });
-    expect((await h.call('GET', '/api/v1/secrets/k', { token })).body.data).toEqual({ v: '2of2' });
+    // Unsealed, and loaded behind the barrier (until then secret paths answer 503, fail closed).
+    await vi.waitFor(async () => expect((await h.call('GET', '/api/v1/secrets/k', { token })).body.data).toEqual({ v: '2of2' }), { timeout: 10_000, interval: 50 });
+    expect(h.core.barrier.sealed).toBe(false);
     expect((await h.call('GET', '/api/v1/sys/seal-status', { token: null })).body.auto_unseal).toBeUndefined();
   });
 
@@ -170,8 +171,8 @@ describe('multi-seal', () => {
     h = await restart(h, kms, { seal: three, multi_seal: { required: 2 } });
     expect(h.core.barrier.sealed).toBe(true);
     kms.down.delete('gcp');
-    await vi.waitFor(() => expect(h.core.barrier.sealed).toBe(false), { timeout: 10_000, interval: 50 });
-    expect((await h.call('GET', '/api/v1/secrets/k', { token })).body.data).toEqual({ v: 'k-of-n' });
+    await vi.waitFor(async () => expect((await h.call('GET', '/api/v1/secrets/k', { token })).body.data).toEqual({ v: 'k-of-n' }), { timeout: 10_000, interval: 50 });
+    expect(h.core.barrier.sealed).toBe(false);
     // Adding a fourth seal to a 2-of-3 store re-splits under all four (aws still down: it must be reachable).
     kms.down.delete('aws');
     h = await restart(h, kms, { seal: [...three, kmsSeal('vault')], multi_seal: { required: 2 } });
@@ -216,7 +217,9 @@ describe('multi-seal', () => {
     expect(second.core.barrier.sealed).toBe(true);
     const init = await first.call('POST', '/api/v1/sys/init', { token: null, body: {} });
     expect(init.status).toBe(200);
-    await vi.waitFor(() => expect(second.core.barrier.sealed).toBe(false), { timeout: 10_000, interval: 50 });
+    const token: string = init.body.root_token;
+    await first.call('PUT', '/api/v1/secrets/shared', { token, body: { v: 'from the first replica' } });
+    await vi.waitFor(async () => expect((await second.call('GET', '/api/v1/secrets/shared', { token })).body.data).toEqual({ v: 'from the first replica' }), { timeout: 10_000, interval: 50 });
     expect((await second.call('GET', '/api/v1/sys/seal-status', { token: null })).body).toMatchObject({ initialized: true, sealed: false });
   });
 
