@@ -153,6 +153,8 @@ describe('multi-seal', () => {
     // Unsealed, and loaded behind the barrier (until then secret paths answer 503, fail closed).
     await vi.waitFor(async () => expect((await h.call('GET', '/api/v1/secrets/k', { token })).body.data).toEqual({ v: '2of2' }), { timeout: 10_000, interval: 50 });
     expect(h.core.barrier.sealed).toBe(false);
+    expect(h.core.loaded).toBe(true);
+    expect((await h.call('GET', '/health/ready', { token: null })).status).toBe(200);
     expect((await h.call('GET', '/api/v1/sys/seal-status', { token: null })).body.auto_unseal).toBeUndefined();
   });
 

@@ -100,9 +100,11 @@ export function createApp(core: KeygateCore): Hono<Env> {
   // Liveness: the process is up and serving HTTP. Never depends on storage or the seal.
   app.get('/health/live', () => jsonResponse(200, { status: 'ok', version: core.version }));
 
-  // Readiness: unsealed and storage answering. Load balancers route only to ready replicas.
+  // Readiness: unsealed, loaded behind the barrier, and storage answering. Load balancers
+  // route only to ready replicas (between the unseal and the end of loading, secret paths
+  // answer 503).
   const ready = async (): Promise<Response> => {
-    const sealed = core.barrier.sealed;
+    const sealed = !core.loaded;
     let storageOk = true;
     try {
       await withTimeout(core.storage.ping(), HEALTH_STORAGE_TIMEOUT_MS);

@@ -100,6 +100,8 @@ export interface KeygateCore {
   readonly runtime: Runtime;
   readonly version: string;
   readonly barrier: Barrier;
+  /** True once everything behind the barrier is loaded after an unseal (readiness waits for it). */
+  readonly loaded: boolean;
   /** Initialisation, unseal, rekey, root generation, rewrap and root-key rotation. */
   readonly seals: SealManager;
   readonly storage: ManagedStorage;
@@ -286,6 +288,7 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
    * fresh one, or an interrupted start) issues one to `deliver`; without `deliver` (an
    * API-initialised store whose init response was lost) it says how to recover instead.
    */
+  let loaded = false;
   const afterUnseal = async (deliver: ((token: string) => Promise<void>) | undefined): Promise<string | null> => {
     await tokens.open();
     let issued: string | null = null;
@@ -300,11 +303,13 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     // Cloud mounts check their configuration in the background: a slow cloud must not delay the start.
     mountHealth.checkAll().catch(() => undefined);
     scheduler.start();
+    loaded = true;
     return issued;
   };
 
   /** Unloads everything behind the barrier and forgets the keys. */
   const unload = async (): Promise<void> => {
+    loaded = false;
     scheduler.stop();
     mountHealth.clear();
     // Decrypted answers go with the keys.
@@ -423,6 +428,9 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     runtime,
     version: deps.version,
     barrier,
+    get loaded() {
+      return loaded && !barrier.sealed;
+    },
     seals,
     storage,
     mounts,
