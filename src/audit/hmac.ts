@@ -6,7 +6,7 @@
  * `POST /api/v1/sys/audit-hash/{device}` and search for it.
  */
 
-import { Sensitive } from '../core/index.js';
+import { Sensitive, setOwn } from '../core/index.js';
 import type { JsonValue, Runtime, SafeJsonValue } from '../core/index.js';
 import { createWebAuditDigests } from './digests.js';
 import type { AuditDigests } from './digests.js';
@@ -67,14 +67,4 @@ export function rawData(v: SafeJsonValue | undefined): JsonValue {
   const out: Record<string, JsonValue> = {};
   for (const [k, item] of Object.entries(v)) setOwn(out, k, rawData(item));
   return out;
-}
-
-/**
- * `out[k] = value` as an own property, whatever `k` is: plain assignment of `"__proto__"`
- * (a legal JSON key a caller may send) would set the record's prototype instead, and the
- * value would vanish from the audit record.
- */
-function setOwn(out: Record<string, JsonValue>, k: string, value: JsonValue): void {
-  if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
-  else out[k] = value;
 }

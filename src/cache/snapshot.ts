@@ -4,7 +4,7 @@
  * handed to every later reader without copying and nobody can change it for the others.
  */
 
-import { Sensitive } from '../core/index.js';
+import { Sensitive, setOwn } from '../core/index.js';
 import type { OperationResponse, SafeJsonValue } from '../core/index.js';
 
 function copyValue(value: SafeJsonValue): SafeJsonValue {
@@ -12,10 +12,7 @@ function copyValue(value: SafeJsonValue): SafeJsonValue {
   if (Array.isArray(value)) return Object.freeze(value.map(copyValue)) as SafeJsonValue[];
   const out: { [key: string]: SafeJsonValue } = {};
   for (const key of Object.keys(value)) {
-    const v = copyValue(value[key] as SafeJsonValue);
-    // Keys come from secrets: `__proto__` must stay an own property, never become the prototype.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[key] = v;
+    setOwn(out, key, copyValue(value[key] as SafeJsonValue));
   }
   return Object.freeze(out);
 }

@@ -64,3 +64,13 @@ export function isJsonObject(value: unknown): value is JsonObject {
 export function cloneJson<T extends JsonValue>(value: T): T {
   return structuredClone(value);
 }
+
+/**
+ * `target[key] = value` as an own, enumerable member whatever `key` is. Keys come from
+ * clients and secrets: plain assignment of `"__proto__"` (legal JSON) would set the
+ * object's prototype instead, and the member would vanish.
+ */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}

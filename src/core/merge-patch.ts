@@ -1,12 +1,7 @@
 /** RFC 7396 JSON Merge Patch. */
 
-import { isJsonObject } from './json.js';
+import { isJsonObject, setOwn } from './json.js';
 import type { JsonObject, JsonValue } from './types.js';
-
-/** Sets an own member even for the key `__proto__` (plain assignment would call the prototype setter). */
-function setOwn(target: JsonObject, key: string, value: JsonValue): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 /**
  * Applies `patch` to `target` (neither is modified): object members merge recursively,

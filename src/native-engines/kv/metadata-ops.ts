@@ -1,6 +1,6 @@
 /** A secret's metadata: `read-metadata`, `write-metadata`, `patch-metadata`, `delete-metadata`. */
 
-import { NotFoundError, ValidationError } from '../../core/index.js';
+import { NotFoundError, ValidationError, setOwn } from '../../core/index.js';
 import { noBody, noQuery } from '../framework/engine-kit.js';
 import type { KvContext } from './context.js';
 import { kv, nowOf, requireSecretPath } from './context.js';
@@ -10,7 +10,6 @@ import type { KvMetadata } from './metadata.js';
 import { refuseConditions } from './preconditions.js';
 import { MAX_CUSTOM_METADATA_KEYS, metadataResponse, patchMetadataBody, writeMetadataBody } from './schemas.js';
 import type { z } from 'zod';
-import { setOwn } from './own-property.js';
 import { pruneVersions } from './versions.js';
 import { deleteVersionData } from './write-version.js';
 

@@ -1,11 +1,10 @@
 /** Reading and writing a secret's versions: `read`, `create`/`update` and `patch`. */
 
-import { mergePatch, sensitive } from '../../core/index.js';
+import { mergePatch, sensitive, setOwn } from '../../core/index.js';
 import type { OperationResponse, SafeJsonObject } from '../../core/index.js';
 import { noBody } from '../framework/engine-kit.js';
 import { kv, nowOf, requireSecretPath } from './context.js';
 import { loadMetadata } from './metadata.js';
-import { setOwn } from './own-property.js';
 import { casQuery, readQuery, secretSchema, writeResponse } from './schemas.js';
 import { readVersionData, writeVersion } from './write-version.js';
 import type { WrittenVersion } from './write-version.js';
