@@ -101,6 +101,16 @@ export function errorKind(err: unknown): string {
   return 'error';
 }
 
+/**
+ * The write every sink refuses at once, counted as failed: the sink is closed (`closedMessage`
+ * says which), or the caller already gave up. Null when the write may go ahead.
+ */
+export function refusedWrite(closedMessage: string | null, signal: AbortSignal, counters: { failed: number }): Promise<never> | null {
+  if (closedMessage === null && !signal.aborted) return null;
+  counters.failed++;
+  return Promise.reject(closedMessage !== null ? new SinkError('closed', closedMessage) : abortError(signal));
+}
+
 /** Mutable counters with a snapshot for `AuditSink.counters()`. */
 export function createCounters(): { c: SinkCounters; snapshot(): SinkCounters } {
   const c: SinkCounters = { written: 0, failed: 0, spooled: 0, dropped: 0 };

@@ -24,6 +24,7 @@ import {
   backoffDelay,
   createCounters,
   createLogThrottle,
+  refusedWrite,
   errorKind,
   sleep,
   unrefTimer,
@@ -396,14 +397,8 @@ export function createQueuedSink(options: QueuedSinkOptions): AuditSink {
     type,
 
     write(record, signal) {
-      if (closing) {
-        counters.failed++;
-        return Promise.reject(new SinkError('closed', 'the audit sink is closed'));
-      }
-      if (signal.aborted) {
-        counters.failed++;
-        return Promise.reject(abortError(signal));
-      }
+      const refused = refusedWrite(closing ? 'the audit sink is closed' : null, signal, counters);
+      if (refused !== null) return refused;
       // Behind a non-empty spool: the record goes to the spool, encoded only when it is sent.
       if (mode === 'spooling' && spool !== undefined) return spoolWrite(spool, record.line, signal);
       let entry: EncodedEntry;

@@ -19,7 +19,7 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/index.js';
 import type { AuditSink, SinkContext } from '../types.js';
-import { MiB, SinkError, abortError, createCounters, durationMs, errorKind, unrefTimer, waiter } from './common.js';
+import { MiB, SinkError, abortError, createCounters, durationMs, errorKind, refusedWrite, unrefTimer, waiter } from './common.js';
 import type { Waiter } from './common.js';
 import { syncDir, systemCode, writeAll } from './node-io.node.js';
 import type { SinkDeps } from './types.js';
@@ -300,14 +300,8 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
     type: 'file',
 
     write(record, signal) {
-      if (closed) {
-        counters.failed++;
-        return Promise.reject(new SinkError('closed', 'the audit file sink is closed'));
-      }
-      if (signal.aborted) {
-        counters.failed++;
-        return Promise.reject(abortError(signal));
-      }
+      const refused = refusedWrite(closed ? 'the audit file sink is closed' : null, signal, counters);
+      if (refused !== null) return refused;
       const { promise, waiter: w } = waiter(signal);
       const item: Item = {
         bytes: Buffer.from(`${record.line}\n`, 'utf8'),

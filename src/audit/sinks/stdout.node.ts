@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/index.js';
 import type { AuditSink, SinkContext } from '../types.js';
-import { SinkError, abortError, createCounters, errorKind, waiter } from './common.js';
+import { SinkError, abortError, createCounters, errorKind, refusedWrite, waiter } from './common.js';
 import type { Waiter } from './common.js';
 import type { SinkDeps } from './types.js';
 
@@ -106,14 +106,8 @@ export async function createStdoutSink(
     type: 'stdout',
 
     write(record, signal) {
-      if (closed) {
-        counters.failed++;
-        return Promise.reject(new SinkError('closed', 'the stdout audit sink is closed'));
-      }
-      if (signal.aborted) {
-        counters.failed++;
-        return Promise.reject(abortError(signal));
-      }
+      const refused = refusedWrite(closed ? 'the stdout audit sink is closed' : null, signal, counters);
+      if (refused !== null) return refused;
       const { promise, waiter: w } = waiter(signal);
       const item: Item = {
         text: `${record.line}\n`,
