@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { concatBytes, constantTimeEqual, fromBase64, fromUtf8, readU32be, toBase64, toBase64Url, toHex, u32be, utf8 } from './bytes.js';
+import fc from 'fast-check';
+import { concatBytes, constantTimeEqual, fromBase64, fromUtf8, readU32be, toBase64, toBase64Url, toHex, u32be, utf8, utf8ByteLength } from './bytes.js';
 
 describe('bytes', () => {
+  it('counts UTF-8 bytes as the encoder writes them, lone surrogates included (property)', () => {
+    for (const text of ['', 'a', 'é', '€', '😀', '\ud800', '\udc00x', 'a\ud83d']) expect(utf8ByteLength(text)).toBe(utf8(text).length);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), fc.string({ unit: 'grapheme', maxLength: 64 }), (a, b) => {
+        expect(utf8ByteLength(a)).toBe(utf8(a).length);
+        expect(utf8ByteLength(b + a)).toBe(utf8(b + a).length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('round-trips base64 against the RFC 4648 test vectors', () => {
     const vectors: [string, string][] = [['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']];
     for (const [plain, encoded] of vectors) {

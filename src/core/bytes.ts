@@ -8,6 +8,24 @@ export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text);
 }
 
+/**
+ * How many bytes `text` takes as UTF-8 (what `utf8(text).length` gives), without encoding it.
+ * A lone surrogate counts as U+FFFD (3 bytes), as the encoder writes it.
+ */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
 /** Decodes UTF-8; throws `TypeError` on malformed input (never substitutes U+FFFD). */
 export function fromUtf8(bytes: Uint8Array): string {
   return strictDecoder.decode(bytes);

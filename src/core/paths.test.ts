@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertLogicalPath, canonicalizePath } from './paths.js';
+import { assertLogicalPath, canonicalizePath, hasDotSegment } from './paths.js';
 import { isGatewayError } from './errors.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
@@ -64,5 +64,14 @@ describe('assertLogicalPath', () => {
     expect(codeOf(() => assertLogicalPath('a/../b'))).toBe('ERR_PATH_INVALID');
     expect(codeOf(() => assertLogicalPath('a//b'))).toBe('ERR_PATH_INVALID');
     expect(codeOf(() => assertLogicalPath('a\u0000'))).toBe('ERR_PATH_INVALID');
+  });
+});
+
+describe('hasDotSegment', () => {
+  it('finds "." and ".." segments, plain or percent-encoded in any case, and nothing else', () => {
+    for (const raw of ['/a/./b', '/a/../b', '/a/%2e/b', '/a/%2E%2e/b', '/a/.%2e', '/a/%2e.', '..', '/a/..', '/a/.']) expect([raw, hasDotSegment(raw)]).toEqual([raw, true]);
+    for (const raw of ['/a/b', '/a/.b', '/a/b.', '/a/...', '/a/%2e%2e%2e', '/a/%2f', '/a//b', '/', '', '/a/.well-known', '/api/v1/secrets/x%2e']) {
+      expect([raw, hasDotSegment(raw)]).toEqual([raw, false]);
+    }
   });
 });

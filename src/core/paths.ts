@@ -5,7 +5,7 @@
  */
 
 import { GatewayError } from './errors.js';
-import { utf8 } from './bytes.js';
+import { utf8ByteLength } from './bytes.js';
 
 /** Default bound on a logical path, in UTF-8 bytes after decoding. */
 export const DEFAULT_MAX_PATH_BYTES = 512;
@@ -36,17 +36,19 @@ export function canonicalizePath(raw: string, maxBytes = DEFAULT_MAX_PATH_BYTES)
   const segments: string[] = [];
   for (const rawSegment of body.split('/')) {
     if (rawSegment === '') throw invalid('empty path segments ("//") are not allowed');
-    let segment: string;
-    try {
-      segment = decodeURIComponent(rawSegment);
-    } catch {
-      throw invalid('the path contains a malformed percent-escape');
+    let segment = rawSegment;
+    if (rawSegment.includes('%')) {
+      try {
+        segment = decodeURIComponent(rawSegment);
+      } catch {
+        throw invalid('the path contains a malformed percent-escape');
+      }
     }
     checkSegment(segment);
     segments.push(segment);
   }
   const path = segments.join('/');
-  if (utf8(path).length > maxBytes) throw tooLong(maxBytes);
+  if (utf8ByteLength(path) > maxBytes) throw tooLong(maxBytes);
   return { path, trailingSlash };
 }
 
@@ -57,7 +59,8 @@ export function canonicalizePath(raw: string, maxBytes = DEFAULT_MAX_PATH_BYTES)
  */
 export function hasDotSegment(rawPath: string): boolean {
   for (const segment of rawPath.split('/')) {
-    if (segment.length > 6 || segment === '') continue;
+    // A dot segment is at most "%2e%2e", and starts with "." or "%".
+    if (segment.length > 6 || segment === '' || (segment[0] !== '.' && segment[0] !== '%')) continue;
     const decoded = segment.replace(/%2e/gi, '.');
     if (decoded === '.' || decoded === '..') return true;
   }
@@ -70,7 +73,7 @@ export function hasDotSegment(rawPath: string): boolean {
  */
 export function assertLogicalPath(path: string, maxBytes = DEFAULT_MAX_PATH_BYTES): string {
   if (path === '') return path;
-  if (utf8(path).length > maxBytes) throw tooLong(maxBytes);
+  if (utf8ByteLength(path) > maxBytes) throw tooLong(maxBytes);
   for (const segment of path.split('/')) {
     if (segment === '') throw invalid('empty path segments are not allowed');
     checkSegment(segment);
