@@ -164,3 +164,48 @@ describe('audit broker on node:crypto digests', () => {
     await webBroker.unload();
   });
 });
+
+describe('HMAC walk memo', () => {
+  it('HMACs a deeply frozen object once and gives the same (frozen) answer after, under either digest', async () => {
+    for (const digests of [web, node]) {
+      let calls = 0;
+      const counting = { ...digests, hmacSha256: async (key: Uint8Array) => {
+        const mac = await digests.hmacSha256(key);
+        return (text: string) => (calls++, mac(text));
+      } };
+      const hmacer = await createHmacer(runtime.randomBytes(32), runtime, counting);
+      const list: SafeJsonValue[] = ['a', new Sensitive('b')];
+      const nested: SafeJsonValue = { n: 1, list: Object.freeze(list) as SafeJsonValue[] };
+      const cached: SafeJsonValue = Object.freeze({ password: 'memo-canary', nested: Object.freeze(nested) });
+      const first = await hmacer.data(cached);
+      const afterFirst = calls;
+      expect(afterFirst).toBe(4);
+      const second = await hmacer.data(cached);
+      expect(calls).toBe(afterFirst);
+      expect(second).toEqual(first);
+      expect(Object.isFrozen(second)).toBe(true);
+      expect(JSON.stringify(first)).not.toContain('memo-canary');
+      // An equal but distinct object is walked again (the memo is by identity).
+      await hmacer.data(Object.freeze({ ...(cached as Record<string, SafeJsonValue>) }));
+      expect(calls).toBe(afterFirst * 2);
+    }
+  });
+
+  it('never remembers an object with anything mutable inside: a later change is hashed as it now is', async () => {
+    const hmacer = await createHmacer(runtime.randomBytes(32), runtime, node);
+    const inner: Record<string, string> = { v: 'one' };
+    const outer: SafeJsonValue = Object.freeze({ inner });
+    const before = (await hmacer.data(outer)) as { inner: { v: string } };
+    inner.v = 'two';
+    const after = (await hmacer.data(outer)) as { inner: { v: string } };
+    expect(after.inner.v).not.toBe(before.inner.v);
+    expect(after.inner.v).toBe(await hmacer.value('two'));
+  });
+
+  it('remembers identifiers (accessors) within a bound, with the same answer as value()', async () => {
+    const hmacer = await createHmacer(runtime.randomBytes(32), runtime, node);
+    expect(await hmacer.identifier('accessor-1')).toBe(await hmacer.value('accessor-1'));
+    for (let i = 0; i < 5000; i++) await hmacer.identifier(`accessor-${i}`);
+    expect(await hmacer.identifier('accessor-1')).toBe(await hmacer.value('accessor-1'));
+  });
+});

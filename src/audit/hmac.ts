@@ -18,9 +18,21 @@ const MAX_DEPTH = 64;
 export interface Hmacer {
   /** `hmac-sha256:<hex>` of a scalar's text (a number's or boolean's JSON text). */
   value(value: string | number | boolean): Promise<string>;
-  /** A copy of `data` with every scalar HMAC'd, at any depth; `null` stays `null`. */
+  /**
+   * `value` for identifiers that repeat from request to request (a token's accessor), from a
+   * bounded memo. Never for data: a memo keyed by a value keeps that value in memory.
+   */
+  identifier(value: string): Promise<string>;
+  /**
+   * A copy of `data` with every scalar HMAC'd, at any depth; `null` stays `null`. A deeply
+   * frozen object (a read-cache answer, the same object on every hit) is HMAC'd once: its
+   * result is remembered for as long as the object lives (a WeakMap), and frozen too.
+   */
   data(data: SafeJsonValue | undefined): Promise<JsonValue>;
 }
+
+/** Identifiers remembered per device key; the memo starts over when full. */
+const MAX_IDENTIFIERS = 4096;
 
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
 
@@ -35,11 +47,14 @@ export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subt
     const hex = mac(typeof v === 'string' ? v : JSON.stringify(v));
     return isPromise(hex) ? hex.then((h) => HMAC_PREFIX + h) : HMAC_PREFIX + hex;
   };
+  /** Set to false by a walk that met an object or array that is not frozen (its result must not be remembered). */
+  let allFrozen = true;
   const walk = (v: SafeJsonValue | undefined, depth: number): JsonValue | Promise<JsonValue> => {
     if (v === undefined || v === null) return null;
     if (v instanceof Sensitive) return walk(v.reveal(), depth);
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return valueNow(v);
     if (depth >= MAX_DEPTH) return '[too deep]';
+    if (!Object.isFrozen(v)) allFrozen = false;
     if (Array.isArray(v)) {
       const items = v.map((item) => walk(item, depth + 1));
       return items.some(isPromise) ? Promise.all(items) : (items as JsonValue[]);
@@ -55,7 +70,41 @@ export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subt
     }
     return waits === null ? out : Promise.all(waits).then(() => out);
   };
-  return { value: async (v) => valueNow(v), data: async (d) => walk(d, 0) };
+
+  const remembered = new WeakMap<object, JsonValue>();
+  const data = async (d: SafeJsonValue | undefined): Promise<JsonValue> => {
+    if (typeof d !== 'object' || d === null || d instanceof Sensitive || !Object.isFrozen(d)) return walk(d, 0);
+    const known = remembered.get(d);
+    if (known !== undefined) return known;
+    allFrozen = true;
+    // The walk visits every object synchronously (only the digests may resolve later), so no
+    // other walk can touch the flag between here and the check.
+    const walked = walk(d, 0);
+    const frozen = allFrozen;
+    const result = deepFreeze(await walked);
+    if (frozen) remembered.set(d, result);
+    return result;
+  };
+
+  const identifiers = new Map<string, string>();
+  const identifier = async (v: string): Promise<string> => {
+    const known = identifiers.get(v);
+    if (known !== undefined) return known;
+    const hashed = await valueNow(v);
+    if (identifiers.size >= MAX_IDENTIFIERS) identifiers.clear();
+    identifiers.set(v, hashed);
+    return hashed;
+  };
+
+  return { value: async (v) => valueNow(v), identifier, data };
+}
+
+function deepFreeze(v: JsonValue): JsonValue {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    for (const item of Object.values(v)) deepFreeze(item);
+    Object.freeze(v);
+  }
+  return v;
 }
 
 /** The same walk without hashing: only for `log_raw` devices (debugging), `Sensitive` revealed. */

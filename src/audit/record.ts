@@ -46,7 +46,7 @@ export async function buildRecord(event: AuditEvent, hmacer: Hmacer, logRaw: boo
     principal === null
       ? null
       : {
-          accessor_hmac: principal.accessor === undefined ? null : logRaw ? principal.accessor : await hmacer.value(principal.accessor),
+          accessor_hmac: principal.accessor === undefined ? null : logRaw ? principal.accessor : await hmacer.identifier(principal.accessor),
           principal_id: principal.id,
           display_name: principal.displayName,
           policies: [...principal.policies],
