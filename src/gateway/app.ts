@@ -6,17 +6,18 @@
 
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { GatewayError, hasDotSegment, isGatewayError } from '../core/index.js';
+import { GatewayError } from '../core/index.js';
 import { serveRoute } from './api-route.js';
 import type { ApiRoute } from './api-route.js';
 import { serveAuthFace } from './auth-face.js';
-import { createClientAddressResolver } from './client-address.js';
+import { createExchanges } from './exchange.js';
+import type { Exchange, Exchanges } from './exchange.js';
 import { apiRoutes } from './routes.js';
 import { toHttpError } from './http-errors.js';
 import type { KeygateCore } from './keygate.js';
 import { openApiDocument, renderReferencePage } from './openapi.js';
-import { parseQuery, rawPathOf } from './request-input.js';
-import { jsonResponse } from './respond.js';
+import { parseQuery } from './request-input.js';
+import { jsonResponse, toResponse } from './respond.js';
 import { serveFace } from './secrets-face.js';
 import type { Face } from './secrets-face.js';
 
@@ -28,72 +29,34 @@ export interface GatewayBindings {
   remoteAddress?: string;
 }
 
-type Env = { Bindings: GatewayBindings; Variables: { requestId: string; rawPath: string; clientAddress: string | null } };
+type Env = { Bindings: GatewayBindings; Variables: { exchange: Exchange } };
 
 /** How long a readiness probe waits for storage before answering 503. */
 const HEALTH_STORAGE_TIMEOUT_MS = 2000;
 
 /** Builds the HTTP app over a Keygate core. */
-export function createApp(core: KeygateCore): Hono<Env> {
+export function createApp(core: KeygateCore, exchanges: Exchanges = createExchanges(core)): Hono<Env> {
   const app = new Hono<Env>();
-  const { runtime } = core;
-  const clientAddressOf = createClientAddressResolver(core.config.trusted_proxies);
-  const log = runtime.logger;
 
   app.use('*', async (c, next) => {
-    const started = runtime.now();
-    const requestId = runtime.randomUUID();
-    c.set('requestId', requestId);
-    c.set('rawPath', '');
-    c.set('clientAddress', null);
-    c.set('rawPath', rawPathOf(c.req.url, c.env?.rawUrl));
-    c.set('clientAddress', clientAddressOf(c.env?.remoteAddress ?? null, c.req.header('x-forwarded-for') ?? null));
-    if (hasDotSegment(c.get('rawPath'))) {
-      // The router saw the normalised URL; what the client asked for is something else. Refuse, never resolve.
-      throw new GatewayError('ERR_PATH_INVALID', 'invalid path: "." and ".." segments are not allowed');
+    const exchange = exchanges.open(c.req.method);
+    c.set('exchange', exchange);
+    let admitted = true;
+    try {
+      exchanges.admit(exchange, { url: c.req.url, rawUrl: c.env?.rawUrl, remoteAddress: c.env?.remoteAddress ?? null, forwardedFor: c.req.header('x-forwarded-for') ?? null });
+    } catch (err) {
+      admitted = false;
+      c.res = toResponse(await exchanges.failure(exchange, err));
     }
-    await next();
-    c.res.headers.set('x-request-id', requestId);
-    const status = c.res.status;
-    if (!core.config.log.access && status < 500) return;
-    const entry = { request_id: requestId, method: c.req.method.slice(0, 16), path: c.get('rawPath').slice(0, 256), status, duration_ms: runtime.now() - started };
-    if (status >= 500) log.warn(entry, 'request failed');
-    else log.info(entry, 'request');
+    if (admitted) await next();
+    c.res.headers.set('x-request-id', exchange.requestId);
+    exchanges.finish(exchange, c.res.status);
   });
 
-  app.onError(async (err, c) => {
-    const requestId = c.get('requestId');
-    if (!isGatewayError(err) || err.status >= 500) {
-      // Log what an operator needs, never a request body (no handler puts one in an error).
-      log.error({ request_id: requestId, code: isGatewayError(err) ? err.code : 'ERR_INTERNAL', err: describeError(err) }, 'error');
-    }
-    let mapped = toHttpError(err, requestId);
-    // Failures are audited too (denials and bad tokens are what a SIEM watches for); an audit
-    // failure here turns the answer into 503, never into an unaudited one.
-    if (!isGatewayError(err, 'ERR_AUDIT_UNAVAILABLE') && !isGatewayError(err, 'ERR_SEALED')) {
-      try {
-        await core.audit.logFailure(requestId, {
-          time: runtime.now(),
-          operation: c.req.method.toLowerCase().slice(0, 16),
-          // The first middleware may have failed before setting these.
-          path: (c.get('rawPath') ?? '').replace(/^\/api\/v1\/(secrets\/)?/, '').slice(0, 1024),
-          mount: null,
-          clientAddress: c.get('clientAddress') ?? null,
-          principal: null,
-          requestData: {},
-          params: {},
-          status: mapped.status,
-          error: mapped.body.error.code,
-        });
-      } catch (auditErr) {
-        mapped = toHttpError(auditErr, requestId);
-      }
-    }
-    return jsonResponse(mapped.status, mapped.body, mapped.headers);
-  });
+  app.onError(async (err, c) => toResponse(await exchanges.failure(c.get('exchange'), err)));
 
   app.notFound((c) => {
-    const mapped = toHttpError(new GatewayError('ERR_NOT_FOUND', 'no such endpoint'), c.get('requestId'));
+    const mapped = toHttpError(new GatewayError('ERR_NOT_FOUND', 'no such endpoint'), c.get('exchange').requestId);
     return jsonResponse(mapped.status, mapped.body);
   });
 
@@ -133,8 +96,10 @@ export function createApp(core: KeygateCore): Hono<Env> {
     }),
   );
 
-  const routeHandler = (route: ApiRoute) => (c: Context<Env>) =>
-    serveRoute({ core, route, request: c.req.raw, params: c.req.param(), query: parseQuery(c.req.url), requestId: c.get('requestId'), clientAddress: c.get('clientAddress') });
+  const routeHandler = (route: ApiRoute) => (c: Context<Env>) => {
+    const { requestId, clientAddress } = c.get('exchange');
+    return serveRoute({ core, route, request: c.req.raw, params: c.req.param(), query: parseQuery(c.req.url), requestId, clientAddress });
+  };
   for (const route of apiRoutes) {
     const path = toHonoPath(route.path);
     if (route.method === 'LIST') {
@@ -155,12 +120,15 @@ export function createApp(core: KeygateCore): Hono<Env> {
   app.all('/api/v1/auth/token/*', () => {
     throw new GatewayError('ERR_NOT_FOUND', 'no such token endpoint');
   });
-  app.all('/api/v1/auth/*', (c) =>
-    serveAuthFace({ core, request: c.req.raw, rawPath: c.get('rawPath'), query: parseQuery(c.req.url), requestId: c.get('requestId'), clientAddress: c.get('clientAddress') }),
-  );
+  app.all('/api/v1/auth/*', (c) => {
+    const { rawPath, requestId, clientAddress } = c.get('exchange');
+    return serveAuthFace({ core, request: c.req.raw, rawPath, query: parseQuery(c.req.url), requestId, clientAddress });
+  });
 
-  const face = (name: Face) => (c: Context<Env>) =>
-    serveFace({ core, face: name, request: c.req.raw, rawPath: c.get('rawPath'), query: parseQuery(c.req.url), requestId: c.get('requestId'), clientAddress: c.get('clientAddress') });
+  const face = (name: Face) => (c: Context<Env>) => {
+    const { rawPath, requestId, clientAddress } = c.get('exchange');
+    return serveFace({ core, face: name, request: c.req.raw, rawPath, query: parseQuery(c.req.url), requestId, clientAddress });
+  };
   for (const [name, prefix] of [['secrets', '/api/v1/secrets'], ['metadata', '/api/v1/metadata']] as const) {
     app.all(prefix, face(name));
     app.all(`${prefix}/*`, face(name));
@@ -192,10 +160,3 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     );
   });
 }
-
-function describeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { type: typeof err };
-  const cause = err.cause instanceof Error ? { name: err.cause.name, message: err.cause.message } : undefined;
-  return { name: err.name, message: err.message, stack: err.stack, cause };
-}
-

@@ -32,6 +32,7 @@ import { createScheduler } from './scheduler.js';
 import type { Scheduler } from './scheduler.js';
 import type { Pipeline } from './pipeline.js';
 import { tokenFrom } from './request-input.js';
+import type { RequestHeaders } from './request-input.js';
 import { createSealManager } from './seal-manager.js';
 import type { SealManager } from './seal-manager.js';
 import type { SealSetup } from './seals.js';
@@ -124,7 +125,7 @@ export interface KeygateCore {
   /** Auth-method management paths: policy paths `auth/<mount>/…`. */
   readonly authPipeline: Pipeline;
   /** The caller from the request's token. Throws `ERR_UNAUTHENTICATED` (one message) or `ERR_SEALED`. */
-  authenticate(headers: Headers, clientAddress: string | null): Promise<{ principal: Principal; token: TokenRecord }>;
+  authenticate(headers: RequestHeaders, clientAddress: string | null): Promise<{ principal: Principal; token: TokenRecord }>;
   /** The principal a token record stands for. */
   principalOf(token: TokenRecord): Promise<Principal>;
   /** Logs in through an auth mount and issues a token. Throws `ERR_UNAUTHENTICATED`, `ERR_RATE_LIMITED`, `ERR_UNSUPPORTED_PATH`. */
@@ -451,7 +452,7 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     envelope,
     login,
 
-    async authenticate(headers: Headers, clientAddress: string | null) {
+    async authenticate(headers: RequestHeaders, clientAddress: string | null) {
       if (barrier.sealed) throw new GatewayError('ERR_SEALED', 'Keygate is sealed');
       const token = await tokens.verify(tokenFrom(headers), clientAddress);
       return { principal: await principalOf(token), token };

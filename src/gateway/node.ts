@@ -11,8 +11,7 @@
 import { createRequire } from 'node:module';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
-import type { Http2Bindings, HttpBindings } from '@hono/node-server';
+import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { createWebRuntime, isGatewayError } from '../core/index.js';
 import type { Logger, ManagedStorage } from '../core/index.js';
@@ -30,7 +29,8 @@ import { createMemoryStorage } from '../storage/index.js';
 import { writePrivateFileAtomic } from '../storage/private-files.node.js';
 import { createSqliteStorage } from '../storage/sqlite.node.js';
 import { createApp } from './app.js';
-import { lightweightSignal } from './request-signal.node.js';
+import { createExchanges } from './exchange.js';
+import { createNodeListener } from './fast-path.node.js';
 import { ConfigError, sealName } from './config.js';
 import { createSealSetup } from './seals.js';
 import { USAGE, UsageError, loadConfig, parseArgs } from './config.node.js';
@@ -112,21 +112,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   });
   await core.start();
 
-  const app = createApp(core);
+  const exchanges = createExchanges(core);
+  const app = createApp(core, exchanges);
   const { hostname, port } = splitListen(config.listen);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
-          lightweightSignal(request, bindings);
-          return app.fetch(request, { rawUrl: bindings.incoming.url, ...(bindings.incoming.socket.remoteAddress === undefined ? {} : { remoteAddress: bindings.incoming.socket.remoteAddress }) });
-        },
-        hostname,
-        port,
-      },
-      () => resolve(s),
-    );
-    s.once('error', reject);
+  const server = createServer(createNodeListener(core, app, exchanges, hostname));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostname, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address();
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;

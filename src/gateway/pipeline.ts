@@ -6,10 +6,10 @@
  */
 
 import { GatewayError } from '../core/index.js';
-import type { BackendRequest, JsonObject, MountRef, Operation, OperationRequest, OperationResponse, Principal } from '../core/index.js';
+import type { BackendRequest, JsonObject, MountCachePolicy, MountRef, Operation, OperationRequest, OperationResponse, Preconditions, Principal } from '../core/index.js';
 import type { AuditEvent } from '../audit/index.js';
 import { isCacheableOperation } from '../cache/index.js';
-import type { CacheOutcome, InvalidationBus, ReadCache } from '../cache/index.js';
+import type { CacheOutcome, CacheRequest, CacheableOperation, InvalidationBus, ReadCache } from '../cache/index.js';
 import type { RouteMatch, RoutingTable } from '../router/index.js';
 
 export interface PipelineResult {
@@ -69,7 +69,8 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
       const { backendReq, match } = routed(req);
       if (match.engine.help === undefined) throw new GatewayError('ERR_UNSUPPORTED_PATH', 'no help for this path');
       await deps.authorize(req.principal, 'read', req.path, {});
-      return match.engine.help({ ...backendReq, operation: 'read' });
+      backendReq.operation = 'read';
+      return match.engine.help(backendReq);
     },
     async handle(req) {
       const { backendReq, match } = routed(req);
@@ -102,20 +103,8 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
       let shared = false;
       if (deps.cache !== undefined && policy !== undefined && isCacheableOperation(operation) && !hasPreconditions(req)) {
         // After authorization, always: the cache never decides who may see an answer.
-        const answer = await deps.cache.cache.read(
-          {
-            mountId: match.mount.id,
-            operation,
-            path: match.relativePath,
-            params: req.params,
-            policy,
-            // Lazy: only a miss (or a waiter that must cancel) reads the caller's signal.
-            get signal() {
-              return req.signal;
-            },
-            bypass,
-          },
-          (signal) => match.engine.handle(signal === backendReq.signal ? backendReq : { ...backendReq, signal }),
+        const answer = await deps.cache.cache.read(new RouteCacheRequest(backendReq, operation, policy, bypass), (signal) =>
+          match.engine.handle(signal === req.signal ? backendReq : new RoutedRequest(backendReq, match, () => signal)),
         );
         ({ response, outcome, shared } = answer);
       } else {
@@ -133,15 +122,81 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
 }
 
 /**
- * The backend's view of a request: the request plus where it routed. Copies every field but
- * the signal, which stays a lazy read of the caller's (a spread would create it on every
- * request, cache hits included).
+ * An `OperationRequest` whose signal is made on first read: on Node, a request's signal costs
+ * an AbortController and a listener, and a cache hit never needs one. A class, with the
+ * getter on its prototype, on purpose: an object literal with a getter gets a new closure per
+ * request, which gives every request object a hidden class of its own; those live in the old
+ * generation and keep each request's objects alive past young-generation collections, which
+ * made GC the largest cost of a cached read (bench/README.md). A spread (`{ ...req }`) does
+ * not copy the signal: build a new instance instead.
  */
+export class LazySignalRequest implements OperationRequest {
+  operation: Operation;
+  path: string;
+  data: JsonObject;
+  params: Readonly<Record<string, string>>;
+  preconditions: Preconditions;
+  principal: Principal;
+  requestId: string;
+  clientAddress: string | null;
+  bypassCache: boolean;
+  readonly #makeSignal: () => AbortSignal;
+  #signal: AbortSignal | null = null;
+
+  constructor(fields: Omit<OperationRequest, 'signal'>, makeSignal: () => AbortSignal) {
+    this.operation = fields.operation;
+    this.path = fields.path;
+    this.data = fields.data;
+    this.params = fields.params;
+    this.preconditions = fields.preconditions;
+    this.principal = fields.principal;
+    this.requestId = fields.requestId;
+    this.clientAddress = fields.clientAddress ?? null;
+    this.bypassCache = fields.bypassCache === true;
+    this.#makeSignal = makeSignal;
+  }
+
+  get signal(): AbortSignal {
+    return (this.#signal ??= this.#makeSignal());
+  }
+}
+
+/** The backend's view of a request: the request plus where it routed, its signal still the caller's, read lazily. */
+class RoutedRequest extends LazySignalRequest implements BackendRequest {
+  mount: MountRef;
+  relativePath: string;
+  constructor(req: OperationRequest, match: RouteMatch, signal: () => AbortSignal) {
+    super(req, signal);
+    this.mount = match.mount;
+    this.relativePath = match.relativePath;
+  }
+}
+
 function withRoute(req: OperationRequest, match: RouteMatch): BackendRequest {
-  const route = { mount: match.mount, relativePath: match.relativePath };
-  if (Object.getOwnPropertyDescriptor(req, 'signal')?.get === undefined) return { ...req, ...route };
-  // Copies the accessor itself, not its value.
-  return Object.defineProperties(route, Object.getOwnPropertyDescriptors(req)) as BackendRequest;
+  return new RoutedRequest(req, match, () => req.signal);
+}
+
+/** What the read cache is asked, its signal the request's (read only on a miss). A class for the reason `LazySignalRequest` is. */
+class RouteCacheRequest implements CacheRequest {
+  mountId: string;
+  operation: CacheableOperation;
+  path: string;
+  params: Readonly<Record<string, string>>;
+  policy: MountCachePolicy;
+  bypass: boolean;
+  readonly #request: BackendRequest;
+  constructor(request: BackendRequest, operation: CacheableOperation, policy: MountCachePolicy, bypass: boolean) {
+    this.mountId = request.mount.id;
+    this.operation = operation;
+    this.path = request.relativePath;
+    this.params = request.params;
+    this.policy = policy;
+    this.bypass = bypass;
+    this.#request = request;
+  }
+  get signal(): AbortSignal {
+    return this.#request.signal;
+  }
 }
 
 /** Conditional reads skip the cache: a backend may answer them differently (and they are rare). */

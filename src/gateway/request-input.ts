@@ -7,6 +7,15 @@
 import { GatewayError, fromUtf8, parseJsonObject, readStreamBounded } from '../core/index.js';
 import type { JsonObject, Preconditions } from '../core/index.js';
 
+/**
+ * What the gateway reads of a request's headers: a WHATWG `Headers`, or the Node entry's
+ * view of `IncomingMessage.headers` (fast-path.node.ts). Names are asked in lower case; a
+ * header sent more than once reads as its values joined with ", ", as `Headers.get` does.
+ */
+export interface RequestHeaders {
+  get(name: string): string | null;
+}
+
 /** At most this many query parameters, each name and value at most `MAX_PARAM_LENGTH`. */
 export const MAX_QUERY_PARAMS = 32;
 export const MAX_PARAM_LENGTH = 1024;
@@ -124,7 +133,7 @@ function tooLarge(max: number): GatewayError {
  * The client token from `Authorization: Bearer …` or `X-Vault-Token`, or null. Two
  * different tokens in one request are refused with `ERR_BAD_REQUEST` rather than guessed.
  */
-export function tokenFrom(headers: Headers): string | null {
+export function tokenFrom(headers: RequestHeaders): string | null {
   const vault = headers.get('x-vault-token');
   const authorization = headers.get('authorization');
   let bearer: string | null = null;
@@ -139,7 +148,7 @@ export function tokenFrom(headers: Headers): string | null {
 }
 
 /** `If-Match` / `If-None-Match` as lists of unquoted entity tags (`*` kept as `*`; weak tags keep `W/`). */
-export function preconditionsFrom(headers: Headers): Preconditions {
+export function preconditionsFrom(headers: RequestHeaders): Preconditions {
   const out: Preconditions = {};
   const ifMatch = headers.get('if-match');
   const ifNoneMatch = headers.get('if-none-match');

@@ -7,9 +7,12 @@
 import { GatewayError, SealedError, canonicalizePath, revealingStringify } from '../core/index.js';
 import type { ActionOperation, JsonObject, MountRef, Operation, OperationResponse, SafeJsonObject } from '../core/index.js';
 import { RESERVED_PREFIXES } from './keygate.js';
+import { LazySignalRequest } from './pipeline.js';
 import type { KeygateCore } from './keygate.js';
 import { preconditionsFrom, readJsonBody, takeFlag } from './request-input.js';
-import { API_HEADERS, emptyResponse, jsonResponse } from './respond.js';
+import type { BodyLimits, RequestHeaders } from './request-input.js';
+import { emptyAnswer, jsonAnswer, jsonTextAnswer, toResponse } from './respond.js';
+import type { Answer } from './respond.js';
 
 export type Face = 'secrets' | 'metadata';
 
@@ -30,7 +33,7 @@ const ALLOW = 'GET, PUT, POST, PATCH, DELETE, LIST';
  * Whether the client asked to skip the read cache: `?cache=bypass` (removed from the query),
  * or `Cache-Control: no-cache` / `max-age=0` (or `Pragma: no-cache`). docs/cache.md.
  */
-export function cacheBypassOf(query: Record<string, string>, headers: Headers): boolean {
+export function cacheBypassOf(query: Record<string, string>, headers: RequestHeaders): boolean {
   let bypass = false;
   if (Object.hasOwn(query, 'cache')) {
     const value = query.cache;
@@ -53,6 +56,23 @@ function envelope(response: OperationResponse, mount: MountRef): { data?: SafeJs
   return body;
 }
 
+/** One request on a secrets face, whatever carried it (a WHATWG `Request`, or the Node fast path). */
+export interface FaceInput {
+  core: KeygateCore;
+  face: Face;
+  method: string;
+  headers: RequestHeaders;
+  /** The JSON body under the limits; read only for PUT, POST and PATCH. */
+  readBody(limits: BodyLimits): Promise<JsonObject>;
+  /** The request's abort signal; asked for only when something must be able to cancel (never on a cache hit). */
+  signal(): AbortSignal;
+  /** The raw path, still percent-encoded, as the client sent it. */
+  rawPath: string;
+  query: Record<string, string>;
+  requestId: string;
+  clientAddress: string | null;
+}
+
 export interface FaceRequest {
   core: KeygateCore;
   face: Face;
@@ -64,8 +84,22 @@ export interface FaceRequest {
   clientAddress: string | null;
 }
 
-/** Serves one request on a secrets face. Throws `GatewayError`s; the app maps them to responses. */
-export async function serveFace({ core, face, request, rawPath, query, requestId, clientAddress }: FaceRequest): Promise<Response> {
+/** Serves one request on a secrets face from a WHATWG `Request`. Throws `GatewayError`s; the app maps them to responses. */
+export async function serveFace({ request, ...rest }: FaceRequest): Promise<Response> {
+  return toResponse(
+    await answerFace({
+      ...rest,
+      method: request.method,
+      headers: request.headers,
+      readBody: (limits) => readJsonBody(request, limits),
+      signal: () => request.signal,
+    }),
+  );
+}
+
+/** Answers one request on a secrets face. Throws `GatewayError`s; the caller maps them to answers. */
+export async function answerFace(input: FaceInput): Promise<Answer> {
+  const { core, face, headers, rawPath, query, requestId, clientAddress } = input;
   const prefix = FACE_PREFIX[face];
   if (!rawPath.startsWith(prefix) || (rawPath.length > prefix.length && rawPath[prefix.length] !== '/')) {
     // The router matched a decoded form (e.g. "/api/v1/%73ecrets"): refuse rather than guess.
@@ -73,19 +107,20 @@ export async function serveFace({ core, face, request, rawPath, query, requestId
   }
   const { limits } = core.config;
   const { path, trailingSlash } = canonicalizePath(rawPath.slice(prefix.length + 1), limits.max_path_bytes);
-  const first = path.split('/')[0] ?? '';
+  const slashAt = path.indexOf('/');
+  const first = slashAt === -1 ? path : path.slice(0, slashAt);
   if ((RESERVED_PREFIXES as readonly string[]).includes(first)) {
     // These are the policy namespaces of sys, auth, identity and metadata: a secret there would be ambiguous.
     throw new GatewayError('ERR_PATH_INVALID', `invalid path: "${first}/" is reserved`);
   }
-  const method = request.method.toUpperCase();
+  const method = input.method.toUpperCase();
   const list = takeFlag(query, 'list');
   const help = takeFlag(query, 'help');
-  const bypassCache = cacheBypassOf(query, request.headers);
+  const bypassCache = cacheBypassOf(query, headers);
 
   // Sealed answers 503 before anything else: no token can be checked without the keyring.
   if (core.barrier.sealed) throw new SealedError();
-  const { principal } = await core.authenticate(request.headers, clientAddress);
+  const { principal } = await core.authenticate(headers, clientAddress);
 
   let operation: Operation | undefined;
   let opPath = path;
@@ -111,35 +146,21 @@ export async function serveFace({ core, face, request, rawPath, query, requestId
   }
 
   const hasBody = method === 'PUT' || method === 'POST' || method === 'PATCH';
-  const data: JsonObject = hasBody
-    ? await readJsonBody(request, { maxBodyBytes: limits.max_body_bytes, maxJsonDepth: limits.max_json_depth })
-    : {};
-  const opRequest = {
-    operation,
-    path: opPath,
-    data,
-    params: query,
-    preconditions: preconditionsFrom(request.headers),
-    principal,
-    requestId,
-    // Read on first use only: on Node, creating the request's signal allocates an
-    // AbortController per request, and a cache hit never needs one (bench/README.md).
-    get signal() {
-      return request.signal;
-    },
-    clientAddress,
-    ...(bypassCache ? { bypassCache } : {}),
-  };
-  if (help) return jsonResponse(200, { data: (await core.pipeline.help(opRequest)).data ?? {} });
+  const data: JsonObject = hasBody ? await input.readBody({ maxBodyBytes: limits.max_body_bytes, maxJsonDepth: limits.max_json_depth }) : {};
+  // The signal is made on first use only (never on a cache hit): see LazySignalRequest.
+  const opRequest = new LazySignalRequest(
+    { operation, path: opPath, data, params: query, preconditions: preconditionsFrom(headers), principal, requestId, clientAddress, bypassCache },
+    input.signal,
+  );
+  if (help) return jsonAnswer(200, { data: (await core.pipeline.help(opRequest)).data ?? {} });
 
   const { response, mount, shared } = await core.pipeline.handle(opRequest);
 
-  const headers: Record<string, string> = {};
-  if (response.etag !== undefined) headers.etag = `"${response.etag}"`;
+  const extra: Record<string, string> = response.etag === undefined ? {} : { etag: `"${response.etag}"` };
   const status = response.status ?? 200;
-  if (status === 204) return emptyResponse(204, headers);
-  if (shared !== true) return jsonResponse(status, envelope(response, mount), headers);
+  if (status === 204) return emptyAnswer(204, extra);
+  if (shared !== true) return jsonAnswer(status, envelope(response, mount), extra);
   // A cached answer is one frozen object for every reader: its JSON text is made once, on the first read.
   const text = core.readCache.derive(response, `json\u0000${mount.id}\u0000${mount.path}\u0000${mount.type}`, () => revealingStringify(envelope(response, mount)));
-  return new Response(text, { status, headers: { 'content-type': 'application/json; charset=utf-8', ...API_HEADERS, ...headers } });
+  return jsonTextAnswer(status, text, extra);
 }

@@ -1,0 +1,127 @@
+/**
+ * The Node entry's request listener. Secret reads (`GET /api/v1/secrets/…`, nine in ten
+ * requests a gateway sees) are answered straight from `node:http`'s request and response:
+ * the same face (`answerFace`), the same pipeline, audit and error answers as every other
+ * request, but without building a WHATWG Request, Headers and Response per request and
+ * without Hono's router, which cost a cached read most of its CPU (bench/README.md,
+ * decision 0014). Everything else, HEAD and reads by an absolute-form target included, goes
+ * to the Hono app through @hono/node-server.
+ */
+
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import type { Http2Bindings, HttpBindings } from '@hono/node-server';
+import type { GatewayBindings } from './app.js';
+import type { Exchange, Exchanges } from './exchange.js';
+import type { KeygateCore } from './keygate.js';
+import { parseQuery } from './request-input.js';
+import type { RequestHeaders } from './request-input.js';
+import { API_HEADERS } from './respond.js';
+import type { Answer } from './respond.js';
+import { lazyRequestSignal, lightweightSignal } from './request-signal.node.js';
+import { answerFace } from './secrets-face.js';
+
+const SECRETS_PREFIX = '/api/v1/secrets/';
+const INTERNAL_ERROR_BODY = JSON.stringify({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
+
+export type NodeListener = (incoming: IncomingMessage, outgoing: ServerResponse) => void;
+
+/**
+ * A request's headers as `RequestHeaders`. A header sent more than once reads as its values
+ * joined with ", ", as WHATWG `Headers` gives it on the Hono path, including the ones
+ * `IncomingMessage.headers` keeps only the first of (`Authorization`): both paths must see
+ * the same request.
+ */
+export class NodeRequestHeaders implements RequestHeaders {
+  readonly #incoming: IncomingMessage;
+  constructor(incoming: IncomingMessage) {
+    this.#incoming = incoming;
+  }
+  get(name: string): string | null {
+    const headers: IncomingHttpHeaders = this.#incoming.headers;
+    const value = headers[name];
+    if (value === undefined) return null;
+    if (typeof value !== 'string') return value.join(', ');
+    if (!ONLY_FIRST_KEPT.has(name)) return value;
+    // Node kept the first of these only: read every occurrence from the raw list.
+    const raw = this.#incoming.rawHeaders;
+    let all: string | null = null;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const field = raw[i] ?? '';
+      if (field.length === name.length && field.toLowerCase() === name) all = all === null ? (raw[i + 1] ?? '') : `${all}, ${raw[i + 1] ?? ''}`;
+    }
+    return all ?? value;
+  }
+}
+
+/** The headers `IncomingMessage.headers` drops repeats of (Node's `matchKnownFields`), among those the gateway reads. */
+const ONLY_FIRST_KEPT: ReadonlySet<string> = new Set(['authorization', 'content-type', 'content-length']);
+
+/**
+ * Builds the listener: the fast path for secret reads, the Hono app for the rest. `hostname`
+ * is what @hono/node-server puts in the URLs of the requests it builds.
+ */
+export function createNodeListener(core: KeygateCore, app: { fetch(request: Request, env: GatewayBindings): Response | Promise<Response> }, exchanges: Exchanges, hostname: string): NodeListener {
+  const viaHono = getRequestListener(
+    (request: Request, bindings: HttpBindings | Http2Bindings) => {
+      lightweightSignal(request, bindings);
+      const { url, socket } = bindings.incoming;
+      return app.fetch(request, { rawUrl: url, ...(socket.remoteAddress === undefined ? {} : { remoteAddress: socket.remoteAddress }) });
+    },
+    { hostname },
+  );
+
+  const send = (outgoing: ServerResponse, exchange: Exchange, answer: Answer): void => {
+    exchanges.finish(exchange, answer.status);
+    // The client may be gone; the request is on record either way.
+    if (outgoing.destroyed || outgoing.headersSent) return;
+    const headers: Record<string, string | number> = { ...answer.headers, 'x-request-id': exchange.requestId };
+    if (answer.body === null) {
+      outgoing.writeHead(answer.status, headers);
+      outgoing.end();
+      return;
+    }
+    headers['content-length'] = Buffer.byteLength(answer.body);
+    outgoing.writeHead(answer.status, headers);
+    outgoing.end(answer.body);
+  };
+
+  const serveRead = async (incoming: IncomingMessage, outgoing: ServerResponse, url: string): Promise<void> => {
+    const exchange = exchanges.open('GET');
+    let answer: Answer;
+    try {
+      const headers = new NodeRequestHeaders(incoming);
+      exchanges.admit(exchange, { url, rawUrl: url, remoteAddress: incoming.socket.remoteAddress ?? null, forwardedFor: headers.get('x-forwarded-for') });
+      answer = await answerFace({
+        core,
+        face: 'secrets',
+        method: 'GET',
+        headers,
+        // A GET's body is never read (the face reads bodies of PUT, POST and PATCH only).
+        readBody: () => Promise.resolve({}),
+        signal: lazyRequestSignal(incoming, outgoing),
+        rawPath: exchange.rawPath,
+        query: parseQuery(url),
+        requestId: exchange.requestId,
+        clientAddress: exchange.clientAddress,
+      });
+    } catch (err) {
+      answer = await exchanges.failure(exchange, err);
+    }
+    send(outgoing, exchange, answer);
+  };
+
+  return (incoming, outgoing) => {
+    const url = incoming.url ?? '';
+    if (incoming.method === 'GET' && url.startsWith(SECRETS_PREFIX)) {
+      serveRead(incoming, outgoing, url).catch((err: unknown) => {
+        // Only a failure to write the answer lands here: the face's errors became answers.
+        core.runtime.logger.error({ err: err instanceof Error ? err.name : typeof err }, 'could not write a response');
+        if (outgoing.headersSent) outgoing.end();
+        else outgoing.writeHead(500, { 'content-type': 'application/json; charset=utf-8', ...API_HEADERS }).end(INTERNAL_ERROR_BODY);
+      });
+      return;
+    }
+    void viaHono(incoming, outgoing);
+  };
+}
