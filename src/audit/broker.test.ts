@@ -52,6 +52,22 @@ const setup = async (devices: AuditDeviceConfig[], storage = createMemoryStorage
 };
 
 describe('audit broker', () => {
+  it('writes a pair (a cache hit) as two chained records in order, and fails closed when the device fails', async () => {
+    const { broker, sinks } = await setup([device('main')]);
+    await broker.logPair(event('p1'), { ...event('p1', 'response'), status: 200, responseData: { v: 'pair-canary' } });
+    const lines = sinks.get('main')?.lines ?? [];
+    const records = lines.map((l) => JSON.parse(l) as { type: string; request_id?: string; seq: number });
+    const pair = records.filter((r) => r.request_id === 'p1');
+    expect(pair.map((r) => r.type)).toEqual(['request', 'response']);
+    expect((pair[1]?.seq ?? 0) - (pair[0]?.seq ?? 0)).toBe(1);
+    expect(lines.join('\n')).not.toContain('pair-canary');
+    expect((await verifyAuditLines(lines, { subtle: crypto.subtle, publicKey: broker.list()[0]?.public_key ?? '' })).ok).toBe(true);
+    const sink = sinks.get('main');
+    if (sink !== undefined) sink.mode = 'fail';
+    const failed = await broker.logPair(event('p2'), { ...event('p2', 'response'), status: 200 }).catch((err: unknown) => err);
+    expect(isGatewayError(failed, 'ERR_AUDIT_UNAVAILABLE')).toBe(true);
+  });
+
   it('lets requests through when no device is configured', async () => {
     const { broker } = await setup([]);
     await expect(broker.logRequest(event('r1'))).resolves.toBeUndefined();

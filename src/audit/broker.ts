@@ -75,6 +75,12 @@ export interface AuditBroker {
   /** Records a response before the client gets it. Throws `ERR_AUDIT_UNAVAILABLE`. */
   logResponse(event: AuditEvent): Promise<void>;
   /**
+   * Records a request and its response together, for an answer that needed no backend call (a
+   * read-cache hit): both records are chained in order and handed to each device at once, and
+   * this resolves once both are accepted. Throws `ERR_AUDIT_UNAVAILABLE` if either is not.
+   */
+  logPair(request: AuditEvent, response: AuditEvent): Promise<void>;
+  /**
    * Records a failure the gateway answers with: closes the request's record pair when a
    * request record was written, else writes a lone response record with what is known.
    */
@@ -263,6 +269,17 @@ export function createAuditBroker(deps: {
     async logResponse(event) {
       if (pending.size > 0) pending.delete(event.requestId);
       await fanOut(event);
+    },
+
+    async logPair(request, response) {
+      if (devices.size === 0) return;
+      // Both submitted before either is awaited: each device chains them in this order and its
+      // sink can take them in one write (one fsync), instead of one write after the other.
+      const first = fanOut(request);
+      const second = fanOut(response);
+      const [a, b] = await Promise.allSettled([first, second]);
+      if (a.status === 'rejected') throw a.reason;
+      if (b.status === 'rejected') throw b.reason;
     },
 
     async logFailure(requestId, fallback) {

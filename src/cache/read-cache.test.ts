@@ -70,6 +70,36 @@ describe('read cache: hits, keys and TTL', () => {
     expect(b.state.calls).toBe(2);
   });
 
+  it('hit() answers a fresh entry at once, never reading the signal, and leaves misses, bypasses, not-founds and stale entries to read()', async () => {
+    const { cache, req, time } = setup();
+    const b = backend();
+    const signalRead = { n: 0 };
+    const watched = (path: string, extra: Partial<CacheRequest> = {}): CacheRequest => {
+      const r = req(path, extra);
+      return Object.defineProperty(r, 'signal', { get: () => (signalRead.n++, new AbortController().signal) });
+    };
+    expect(cache.hit(watched('a'))).toBeNull();
+    await cache.read(req('a'), b.load);
+    const hit = cache.hit(watched('a'));
+    expect(hit?.outcome).toBe('hit');
+    expect(hit?.shared).toBe(true);
+    expect(valueOf(hit?.response ?? {})).toBe('v1');
+    expect(signalRead.n).toBe(0);
+    expect(cache.stats().hits).toBe(1);
+    expect(cache.hit(watched('a', { bypass: true }))).toBeNull();
+    expect(cache.hit(watched('a', { params: { version: '1' } }))).toBeNull();
+    expect(cache.hit(watched('a', { policy: { ...POLICY, ttlMs: 0 } }))).toBeNull();
+    time.advance(POLICY.ttlMs);
+    expect(cache.hit(watched('a'))).toBeNull();
+    const negative = setup();
+    const missing = async () => {
+      throw new NotFoundError('no such secret');
+    };
+    await negative.cache.read(negative.req('gone', { policy: { ...POLICY, negativeTtlMs: 5_000 } }), missing).catch(() => undefined);
+    expect(negative.cache.hit(negative.req('gone', { policy: { ...POLICY, negativeTtlMs: 5_000 } }))).toBeNull();
+    expect(signalRead.n).toBe(0);
+  });
+
   it('keys by mount, operation, path and every param', async () => {
     const { cache, req } = setup();
     const b = backend();

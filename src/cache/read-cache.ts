@@ -102,6 +102,11 @@ export interface CacheStats {
 export interface ReadCache {
   /** The answer to `req`: from the cache, or from `load` (once for all concurrent callers of one key). */
   read(req: CacheRequest, load: Loader): Promise<CacheAnswer>;
+  /**
+   * A fresh cached answer for `req`, at once, or null (then `read` decides: a miss, a
+   * remembered not-found, a bypass). Counted as a hit when it answers; `req.signal` is not read.
+   */
+  hit(req: CacheRequest): CacheAnswer | null;
   /** Drops what `invalidation` covers, and keeps concurrent loads that started before it from being stored or joined. */
   invalidate(invalidation: Invalidation): void;
   /** Drops everything (seal). */
@@ -350,12 +355,22 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     for (const folder of parentFolders(invalidation.path)) dropGroup(groupKey(invalidation.mountId, 'list', folder));
   };
 
+  const keyOf = (req: CacheRequest): string => `${groupKey(req.mountId, kindOf(req.operation), req.path)}${SEP}${req.operation}${SEP}${paramsKey(req.params)}`;
+
   const unsubscribe = opts.bus?.subscribe(invalidate);
 
   return {
+    hit(req) {
+      if (!(req.policy.ttlMs > 0) || req.bypass === true) return null;
+      const entry = lru.get(keyOf(req));
+      if (entry === undefined || entry.response === null || !(now() < entry.freshUntil)) return null;
+      counters.hits++;
+      return { response: entry.response, outcome: 'hit', shared: true };
+    },
+
     async read(req, load) {
       if (!(req.policy.ttlMs > 0)) return { response: await load(req.signal), outcome: 'miss', shared: false };
-      const key = `${groupKey(req.mountId, kindOf(req.operation), req.path)}${SEP}${req.operation}${SEP}${paramsKey(req.params)}`;
+      const key = keyOf(req);
       let flight: Flight | undefined;
       if (req.bypass === true) {
         counters.bypassed++;

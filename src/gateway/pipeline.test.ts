@@ -118,6 +118,39 @@ describe('pipeline and the read cache', () => {
     await expect(pipeline.handle(req('dyn/a'))).rejects.toMatchObject({ code: 'ERR_AUDIT_UNAVAILABLE' });
   });
 
+  it('hands a hit\'s request and response records to logPair together, after authorization, and refuses the answer when the pair is not accepted', async () => {
+    const b = engine(cacheable);
+    const bus = createInProcessBus();
+    const cache = createReadCache({ maxEntries: 100, maxBytes: 1024 * 1024, now: () => 0, bus });
+    const table = createRoutingTable([{ mount: { path: 'dyn/', id: 'mount-1', type: 'test' }, engine: b.engine, cache: POLICY }]);
+    const calls: string[] = [];
+    let failing = false;
+    const pipeline = createPipeline({
+      table: () => table,
+      now: () => 0,
+      authorize: async () => {
+        calls.push('authorize');
+      },
+      audit: {
+        logRequest: async (e) => void calls.push(`request ${e.cache ?? ''}`),
+        logResponse: async (e) => void calls.push(`response ${e.cache ?? ''}`),
+        logPair: async (request, response) => {
+          calls.push(`pair ${request.type}/${response.type} ${response.cache ?? ''} ${request.requestId === response.requestId}`);
+          if (failing) throw new GatewayError('ERR_AUDIT_UNAVAILABLE', 'no device');
+        },
+      },
+      cache: { cache, bus },
+    });
+    const req: OperationRequest = { operation: 'read', path: 'dyn/a', data: {}, params: {}, preconditions: {}, principal: { id: 'p', displayName: 'p', policies: [], expiresAt: null }, requestId: 'r', signal: new AbortController().signal };
+    await pipeline.handle(req);
+    const hit = await pipeline.handle(req);
+    expect(hit).toMatchObject({ cache: 'hit', shared: true });
+    expect(calls).toEqual(['authorize', 'request ', 'response miss', 'authorize', 'pair request/response hit true']);
+    failing = true;
+    await expect(pipeline.handle(req)).rejects.toMatchObject({ code: 'ERR_AUDIT_UNAVAILABLE' });
+    expect(b.calls).toHaveLength(1);
+  });
+
   it('authorizes before the cache: a denied caller gets nothing from it', async () => {
     const b = engine(cacheable);
     const { pipeline, req } = setup(b.engine, { deny: (path) => path === 'dyn/a' && denied });

@@ -54,6 +54,8 @@ export type AuthorizeFn = (principal: Principal, operation: Operation, path: str
 export interface AuditHooks {
   logRequest(event: AuditEvent): Promise<void>;
   logResponse(event: AuditEvent): Promise<void>;
+  /** Both records of an answer that needed no backend call; without it, one after the other. */
+  logPair?(request: AuditEvent, response: AuditEvent): Promise<void>;
 }
 
 export function createPipeline(deps: { table: () => RoutingTable; authorize: AuthorizeFn; audit: AuditHooks; now: () => number; cache?: PipelineCache }): Pipeline {
@@ -96,14 +98,26 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
         // A cache bypass is on record, in clear.
         ...(bypass ? { cache: 'bypass' as const } : {}),
       };
+      const cacheRequest = deps.cache !== undefined && policy !== undefined && isCacheableOperation(operation) && !hasPreconditions(req) ? new RouteCacheRequest(backendReq, operation, policy, bypass) : null;
+      // A fresh hit needs no backend call: its request and response records go to the audit
+      // devices together, and the answer leaves only once both are accepted (decision 0015).
+      const hit = cacheRequest === null ? null : (deps.cache?.cache.hit(cacheRequest) ?? null);
+      if (hit !== null) {
+        const responseEvent: AuditEvent = { ...request, type: 'response', time: deps.now(), responseData: hit.response.data ?? null, status: hit.response.status ?? 200, cache: 'hit' };
+        if (deps.audit.logPair === undefined) {
+          await deps.audit.logRequest(request);
+          await deps.audit.logResponse(responseEvent);
+        } else await deps.audit.logPair(request, responseEvent);
+        return { response: hit.response, mount: match.mount, cache: 'hit', shared: true };
+      }
       // Written before the cache or the backend answers: if no required device takes it, neither does.
       await deps.audit.logRequest(request);
       let response: OperationResponse;
       let outcome: CacheOutcome | undefined;
       let shared = false;
-      if (deps.cache !== undefined && policy !== undefined && isCacheableOperation(operation) && !hasPreconditions(req)) {
+      if (deps.cache !== undefined && cacheRequest !== null) {
         // After authorization, always: the cache never decides who may see an answer.
-        const answer = await deps.cache.cache.read(new RouteCacheRequest(backendReq, operation, policy, bypass), (signal) =>
+        const answer = await deps.cache.cache.read(cacheRequest, (signal) =>
           match.engine.handle(signal === req.signal ? backendReq : new RoutedRequest(backendReq, match, () => signal)),
         );
         ({ response, outcome, shared } = answer);
