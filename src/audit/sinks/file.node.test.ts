@@ -192,6 +192,39 @@ describe('file sink', () => {
     await interval.close();
   });
 
+  it('with fsync "interval", writes records while a slow fsync runs instead of queueing them behind it, and closes only after it ends', async () => {
+    const proto = await fileHandleProto(tmp.dir);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = 0;
+    const sync = vi.spyOn(proto, 'sync').mockImplementation(async () => {
+      started++;
+      await held;
+    });
+    const path = join(tmp.dir, 'slow-sync.log');
+    const sink = await createFileSink({ path, fsync: 'interval', fsync_interval: '10ms' }, ctx, { runtime: runtime() });
+    await sink.write(makeRecord(1), never());
+    await vi.waitFor(() => expect(started).toBe(1), { timeout: 2000 });
+    // The fsync is stuck; later records are still written (and acknowledged) at once.
+    for (let i = 2; i <= 5; i++) await sink.write(makeRecord(i), never());
+    expect(linesOf(path)).toHaveLength(5);
+    // One fsync at a time: the stuck one is not joined by another on the same handle.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(started).toBe(1);
+    let closed = false;
+    const closing = sink.close().then(() => {
+      closed = true;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(closed).toBe(true);
+    sync.mockRestore();
+  });
+
   it('ends a line torn by a crash before appending, so the next record stands on its own line', async () => {
     const path = join(tmp.dir, 'audit.log');
     appendFileSync(path, `${makeRecord(1).line}\n{"type":"requ`);

@@ -87,6 +87,8 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
   let markIdle: () => void = () => undefined;
   let closed = false;
   let syncDue = false;
+  /** An interval fsync under way: it runs beside the writes that follow it, never in front of them. */
+  let syncing: Promise<void> | null = null;
   const reopenWaiters: { resolve(): void; reject(err: unknown): void }[] = [];
 
   const openFile = async (): Promise<void> => {
@@ -113,6 +115,8 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
     const handle = fh;
     fh = null;
     if (handle === null) return;
+    // The handle must outlive an interval fsync that is still running on it.
+    if (syncing !== null) await syncing;
     try {
       if (dirty && opts.fsync !== 'never') await handle.sync();
       dirty = false;
@@ -258,11 +262,20 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
       if (syncDue) {
         syncDue = false;
         const handle = fh;
-        if (dirty && handle !== null) {
+        if (dirty && handle !== null && syncing === null) {
           dirty = false;
-          await handle.sync().catch((err: unknown) => {
-            log.error({ device: ctx.name, type: 'file', err: errorKind(err) }, 'audit file fsync failed');
-          });
+          // Not awaited here: records that arrive meanwhile are written while the fsync runs
+          // (it covers what was written before it began), so the once-a-second fsync does not
+          // hold up the requests behind it.
+          syncing = handle
+            .sync()
+            .catch((err: unknown) => {
+              dirty = true;
+              log.error({ device: ctx.name, type: 'file', err: errorKind(err) }, 'audit file fsync failed');
+            })
+            .finally(() => {
+              syncing = null;
+            });
         }
         continue;
       }
