@@ -14,3 +14,4 @@ export * from './rotation-config.js';
 export * from './merge-patch.js';
 export * from './redact.js';
 export * from './sleep.js';
+export * from './deadline.js';

@@ -5,7 +5,7 @@
  * cloud fails fast while other mounts keep serving.
  */
 
-import { sleep } from '../core/index.js';
+import { deadline, sleep } from '../core/index.js';
 import type { Runtime } from '../core/index.js';
 import { ProviderError } from './types.js';
 import type { SecretProvider } from './types.js';
@@ -82,9 +82,11 @@ export function withResilience(
     refill();
     tokens += settings.retryBudgetRatio;
     for (let attempt = 0; ; attempt++) {
-      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(settings.timeoutMs)]);
+      // Released as soon as the attempt settles: no timer or signal outlives the call.
+      const bounded = deadline(signal, settings.timeoutMs);
+      const attemptSignal = bounded.signal;
       try {
-        const result = await fn(attemptSignal);
+        const result = await fn(attemptSignal).finally(() => bounded.release());
         failures = 0;
         breaker = 'closed';
         return result;
