@@ -26,6 +26,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 /** Misses through moto are compared one at a time: moto (single-threaded Python, ~150 req/s) queues anything more. */
 const MISS_CONNECTIONS = Number(process.env.BENCH_MISS_CONNECTIONS ?? 1);
+/** The AWS miss and its SDK baseline alternate in this many slices each (BENCH_SECONDS in all). */
+const MISS_SLICES = Number(process.env.BENCH_MISS_SLICES ?? 3);
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 2000);
 const RSS_SECRETS = Number(process.env.BENCH_RSS_SECRETS ?? 10_000);
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -162,7 +164,14 @@ async function expectOk(what: string, promise: Promise<{ status: number; body: u
 }
 
 /** The read cache's counters (`GET sys/cache`), or null when this build has no read cache. */
-async function cacheCounters(kg: Keygate): Promise<{ hits: number; misses: number; bypassed: number; entries: number } | null> {
+interface CacheCounters {
+  hits: number;
+  misses: number;
+  bypassed: number;
+  entries: number;
+}
+
+async function cacheCounters(kg: Keygate): Promise<CacheCounters | null> {
   const { status, body } = await call(kg.url, kg.rootToken, 'GET', '/api/v1/sys/cache');
   const data = (body as { data?: { hits?: number; misses?: number; bypassed?: number; entries?: number; enabled?: boolean } } | null)?.data;
   if (status !== 200 || data === undefined || data.enabled === false) return null;
@@ -197,34 +206,88 @@ function autocannonRun(opts: autocannon.Options, onLatency?: (ms: number) => voi
 const results: Result[] = [];
 let baselineRps = 0;
 
-async function load(scenario: string, opts: LoadOptions): Promise<Result> {
-  const connections = opts.connections ?? CONNECTIONS;
-  const base: autocannon.Options = {
+/** One scenario's target, ready to load: the autocannon options and how long a slice runs. */
+function loadBase(opts: LoadOptions): autocannon.Options {
+  return {
     url: opts.url,
     method: opts.method ?? 'GET',
     headers: opts.headers ?? {},
     ...(opts.body === undefined ? {} : { body: opts.body }),
-    connections,
+    connections: opts.connections ?? CONNECTIONS,
     ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate, ignoreCoordinatedOmission: true }),
   };
+}
+
+/** What a scenario's measured runs add up to (one run, or several interleaved slices). */
+interface Measured {
+  samples: Samples;
+  total: number;
+  seconds: number;
+  non2xx: number;
+  errors: number;
+  statusCodeStats: autocannon.Result['statusCodeStats'];
+}
+
+const emptyMeasured = (): Measured => ({ samples: new Samples(), total: 0, seconds: 0, non2xx: 0, errors: 0, statusCodeStats: {} });
+
+async function measureInto(into: Measured, base: autocannon.Options, seconds: number): Promise<void> {
+  const result = await autocannonRun({ ...base, duration: seconds }, (ms) => into.samples.push(ms));
+  into.total += result.requests.total;
+  into.seconds += seconds;
+  into.non2xx += result.non2xx;
+  into.errors += result.errors;
+  for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) {
+    const known = (into.statusCodeStats as Record<string, { count: number }>)[code];
+    (into.statusCodeStats as Record<string, { count: number }>)[code] = { count: (known?.count ?? 0) + (v.count ?? 0) };
+  }
+}
+
+async function load(scenario: string, opts: LoadOptions): Promise<Result> {
+  const base = loadBase(opts);
   if (opts.warmup === true && WARMUP > 0) await autocannonRun({ ...base, duration: WARMUP });
   const before = opts.cache === undefined ? null : await cacheCounters(opts.cache.kg);
-  const samples = new Samples();
-  const result = await autocannonRun({ ...base, duration: SECONDS }, (ms) => samples.push(ms));
+  const measured = emptyMeasured();
+  await measureInto(measured, base, SECONDS);
   const after = opts.cache === undefined ? null : await cacheCounters(opts.cache.kg);
+  return report(scenario, opts, measured, before, after);
+}
+
+/**
+ * Two scenarios measured in alternating slices (A, B, A, B, …; each warmed up first), so a
+ * drifting shared backend (moto slows and speeds up over a run) weighs on both alike.
+ */
+async function loadInterleaved(a: [string, LoadOptions], b: [string, LoadOptions], slices: number): Promise<[Result, Result]> {
+  const sides = [a, b].map(([scenario, opts]) => ({ scenario, opts, base: loadBase(opts), measured: emptyMeasured(), before: null as CacheCounters | null }));
+  for (const side of sides) {
+    if (side.opts.warmup === true && WARMUP > 0) await autocannonRun({ ...side.base, duration: WARMUP });
+    side.before = side.opts.cache === undefined ? null : await cacheCounters(side.opts.cache.kg);
+  }
+  const slice = Math.max(1, Math.round(SECONDS / slices));
+  for (let i = 0; i < slices; i++) for (const side of sides) await measureInto(side.measured, side.base, slice);
+  const out: Result[] = [];
+  for (const side of sides) {
+    const after = side.opts.cache === undefined ? null : await cacheCounters(side.opts.cache.kg);
+    out.push(report(side.scenario, side.opts, side.measured, side.before, after));
+  }
+  return [out[0] as Result, out[1] as Result];
+}
+
+function report(scenario: string, opts: LoadOptions, measured: Measured, before: CacheCounters | null, after: CacheCounters | null): Result {
+  const connections = opts.connections ?? CONNECTIONS;
+  const { samples } = measured;
   const sorted = samples.sorted();
-  const reqPerSec = result.requests.average;
+  const reqPerSec = measured.seconds === 0 ? 0 : measured.total / measured.seconds;
   const out: Result = {
     scenario,
-    requests: result.requests.total,
+    requests: measured.total,
     reqPerSec: Math.round(reqPerSec),
     opsPerSec: Math.round(reqPerSec * (opts.opsPerRequest ?? 1)),
     p50: round(percentile(sorted, 0.5)),
     p99: round(percentile(sorted, 0.99)),
     mean: round(samples.mean()),
-    non2xx: result.non2xx,
-    errors: result.errors,
-    ...(result.non2xx > 0 ? { statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, v]) => [code, v.count ?? 0])) } : {}),
+    non2xx: measured.non2xx,
+    errors: measured.errors,
+    ...(measured.non2xx > 0 ? { statuses: Object.fromEntries(Object.entries(measured.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, v]) => [code, v.count ?? 0])) } : {}),
     connections,
     ratio: baselineRps === 0 ? 1 : round(reqPerSec / baselineRps, 3),
   };
@@ -232,7 +295,7 @@ async function load(scenario: string, opts: LoadOptions): Promise<Result> {
     if (before === null || after === null) out.cache = 'no read cache in this build';
     else if (opts.cache.expect === 'bypass') out.cache = after.bypassed > before.bypassed ? 'bypass' : 'not bypassed?';
     else {
-      const served = Math.max(1, result.requests.total);
+      const served = Math.max(1, measured.total);
       out.cache = `hit ${Math.round((100 * (after.hits - before.hits)) / served)}%`;
     }
   }
@@ -616,16 +679,23 @@ async function main(): Promise<void> {
         await expectOk('write the AWS bench secret', call(url, plain.token, 'PUT', '/api/v1/secrets/aws/bench/secret', JSON.parse(secret)));
         const awsTarget = `${url}/api/v1/secrets/aws/bench/secret`;
         await load(SCENARIO.awsCached, { url: awsTarget, headers, warmup: true, cache: { kg: plain, expect: 'hit' } });
-        await load(SCENARIO.awsUncached, { url: awsTarget, headers: { ...headers, ...NO_CACHE }, connections: MISS_CONNECTIONS, warmup: true, cache: { kg: plain, expect: 'bypass' } });
+        // The miss and its baseline alternate in slices against the same moto (see loadInterleaved).
+        const sdk = await startProcess([path.join(ROOT, 'dist/bench/sdk-direct.js'), moto.endpoint, 'bench/secret'], { AWS_EC2_METADATA_DISABLED: 'true' }, /listening (http:\/\/127\.0\.0\.1:\d+)/);
+        try {
+          await loadInterleaved(
+            [SCENARIO.awsUncached, { url: awsTarget, headers: { ...headers, ...NO_CACHE }, connections: MISS_CONNECTIONS, warmup: true, cache: { kg: plain, expect: 'bypass' } }],
+            [SCENARIO.sdkOne, { url: sdk.url, connections: MISS_CONNECTIONS, warmup: true }],
+            MISS_SLICES,
+          );
+          await load(SCENARIO.sdkMany, { url: sdk.url, warmup: true });
+        } finally {
+          await sdk.stop();
+        }
       }
     }
     await plain.stop();
 
     if (typeof moto !== 'string') {
-      const sdk = await startProcess([path.join(ROOT, 'dist/bench/sdk-direct.js'), moto.endpoint, 'bench/secret'], { AWS_EC2_METADATA_DISABLED: 'true' }, /listening (http:\/\/127\.0\.0\.1:\d+)/);
-      await load(SCENARIO.sdkOne, { url: sdk.url, connections: MISS_CONNECTIONS, warmup: true });
-      await load(SCENARIO.sdkMany, { url: sdk.url, warmup: true });
-      await sdk.stop();
       await moto.stop();
       moto = null;
     }
