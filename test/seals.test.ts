@@ -306,6 +306,17 @@ describe('Shamir seal', () => {
     // reset drops progress.
     await h.call('POST', '/api/v1/sys/unseal', { token: null, body: { key: mine.keys[0] } });
     expect((await h.call('POST', '/api/v1/sys/unseal', { token: null, body: { reset: true } })).body).toMatchObject({ progress: 0, sealed: true });
+    // The same share twice is a 400 that keeps the progress; a different share at the same
+    // x-coordinate (another store's, forged here to collide) is a wrong set: refused, reset.
+    await h.call('POST', '/api/v1/sys/unseal', { token: null, body: { key: mine.keys[0] } });
+    const twice = await h.call('POST', '/api/v1/sys/unseal', { token: null, body: { key: mine.keys[0] } });
+    expect([twice.status, twice.body.error.code]).toEqual([400, 'ERR_VALIDATION']);
+    expect((await h.call('GET', '/api/v1/sys/seal-status', { token: null })).body).toMatchObject({ progress: 1 });
+    const mineX = (mine.keys[0] ?? '').slice(-2);
+    const colliding = `${(other.keys[3] ?? '').slice(0, -2)}${mineX}`;
+    const collided = await h.call('POST', '/api/v1/sys/unseal', { token: null, body: { key: colliding } });
+    expect([collided.status, collided.body.error.code]).toEqual([400, 'ERR_UNSEAL_FAILED']);
+    expect((await h.call('GET', '/api/v1/sys/seal-status', { token: null })).body).toMatchObject({ sealed: true, progress: 0 });
     // Malformed shares are 400 ERR_VALIDATION and do not count.
     expect((await h.call('POST', '/api/v1/sys/unseal', { token: null, body: { key: 'zz not a share' } })).body.error.code).toBe('ERR_VALIDATION');
     expect((await h.call('POST', '/api/v1/sys/unseal', { token: null, body: { key: mine.keys[0]?.slice(2) } })).body.error.code).toBe('ERR_VALIDATION');

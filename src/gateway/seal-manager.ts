@@ -341,9 +341,16 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
   /** Adds a share to a ceremony; returns the combined key once `threshold` are in (the ceremony's shares are then zeroed). */
   const addShare = async (ceremony: Ceremony, text: string, settings: ShareSettings): Promise<Uint8Array | null> => {
     const share = decodeKey(text, shareLength(settings));
-    if (settings.shares > 1 && ceremony.shares.some((s) => s[s.length - 1] === share[share.length - 1])) {
+    const sameX = settings.shares > 1 ? ceremony.shares.find((s) => s[s.length - 1] === share[share.length - 1]) : undefined;
+    if (sameX !== undefined) {
+      const identical = constantTimeEqual(sameX, share);
       share.fill(0);
-      throw new ValidationError('this share was already submitted', [{ field: 'key', reason: 'duplicate share' }]);
+      if (identical) throw new ValidationError('this share was already submitted', [{ field: 'key', reason: 'duplicate share' }]);
+      // Two different shares at one x-coordinate cannot come from one split: the set is wrong
+      // (a share from another initialisation), and the attempt ends as a wrong set does.
+      for (const s of ceremony.shares) s.fill(0);
+      ceremony.shares = [];
+      throw new GatewayError('ERR_SHARES_INVALID', 'the submitted shares do not reconstruct this store\'s key; the attempt was reset');
     }
     ceremony.shares.push(share);
     if (ceremony.shares.length < settings.threshold) return null;
@@ -533,6 +540,7 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
           key = await addShare(attempt, input.key, settings);
         } catch (err) {
           if (!(err instanceof ValidationError)) unsealAttempt = null;
+          if (isGatewayError(err, 'ERR_SHARES_INVALID')) throw new GatewayError('ERR_UNSEAL_FAILED', 'unseal failed: the shares do not open this store; the attempt was reset');
           throw err;
         }
         if (key === null) return;
