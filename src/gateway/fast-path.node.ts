@@ -1,6 +1,6 @@
 /**
- * The Node entry's request listener. Secret reads (`GET /api/v1/secrets/…`, nine in ten
- * requests a gateway sees) are answered straight from `node:http`'s request and response:
+ * The Node entry's request listener. Secret reads (`GET /api/v1/secrets/…`: reads outnumber
+ * writes about a thousand to one) are answered straight from `node:http`'s request and response:
  * the same face (`answerFace`), the same pipeline, audit and error answers as every other
  * request, but without building a WHATWG Request, Headers and Response per request and
  * without Hono's router, which cost a cached read most of its CPU (bench/README.md,
