@@ -6,6 +6,7 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExchanges } from '../src/gateway/exchange.js';
@@ -140,6 +141,47 @@ describe('the Node fast path for secret reads', () => {
     }
     // Reads and refusals alike reached the audit device.
     expect(g.sinks.get('mem')?.lines.length ?? 0).toBeGreaterThan(cases.length * 2);
+  });
+
+  it('answers arbitrary request targets and header sets the same way on both paths (property)', async () => {
+    const { g, reader, overNode, overHono } = await start();
+    await g.call('PUT', '/api/v1/secrets/app/db', { body: { password: 'fast-path-canary-4' } });
+    await g.call('PUT', '/api/v1/secrets/app/a b', { body: { x: 1 } });
+    const segment = fc.oneof(
+      fc.constantFrom('app', 'db', 'a%20b', '.', '..', '%2e', '%2E%2e', '%2F', '%5C', '%00', '%zz', '%', 'sys', 'auth', 'metadata', '', 'x'.repeat(40), '%C3%A9', '~', '-_.'),
+      fc.stringMatching(/^[A-Za-z0-9._~%-]{1,12}$/),
+    );
+    const query = fc.oneof(
+      fc.constant(''),
+      fc.constantFrom('?list=true', '?list=1', '?list=maybe', '?help=1', '?cache=bypass', '?cache=x', '?version=1', '?version=abc', '?a=1&a=2', '?', '?=', '?%zz=1', `?${'p=1&'.repeat(40)}`),
+      fc.stringMatching(/^\?[A-Za-z0-9=&%._-]{0,30}$/),
+    );
+    // Mostly paths and tokens that get past authentication, so the later steps are compared too.
+    const paths = fc.oneof(
+      { arbitrary: fc.constantFrom(['app', 'db'], ['app', ''], ['app', 'a%20b'], ['app', 'missing']), weight: 3 },
+      { arbitrary: fc.array(segment, { minLength: 0, maxLength: 5 }), weight: 2 },
+    );
+    const headerSet = fc.record(
+      {
+        authorization: fc.oneof({ arbitrary: fc.constant(`Bearer ${reader}`), weight: 6 }, { arbitrary: fc.constantFrom(`bearer ${reader}`, 'Bearer kg.nope', 'Basic x', ''), weight: 2 }),
+        'x-vault-token': fc.oneof({ arbitrary: fc.constant(''), weight: 4 }, { arbitrary: fc.constantFrom(reader, 'kg.other'), weight: 1 }),
+        'cache-control': fc.constantFrom('no-cache', 'max-age=0', 'max-age=10', 'no-store'),
+        pragma: fc.constantFrom('no-cache', 'x'),
+        'if-none-match': fc.constantFrom('"1"', '*', 'W/"1"', ''),
+        'x-forwarded-for': fc.constantFrom('10.0.0.1', 'not an ip, 1.2.3.4'),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(paths, query, headerSet, async (segments, q, headers) => {
+        const target = `/api/v1/secrets/${segments.join('/')}${q}`;
+        const clean: Record<string, string> = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== ''));
+        const node = await overNode('GET', target, clean);
+        const hono = await overHono('GET', target, clean);
+        expect({ target, clean, status: node.status, body: withoutRequestId(node.body) }).toEqual({ target, clean, status: hono.status, body: withoutRequestId(hono.body) });
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('audits a fast-path hit and a refusal with the request id it answered with, and keeps the value out of the record', async () => {
