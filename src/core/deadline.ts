@@ -1,5 +1,6 @@
 /**
- * A signal that aborts when its parent does or after `ms`, whichever comes first, and that
+ * The one bounded signal for outbound calls (cloud stores, KMS seals, login back-ends, audit
+ * targets, rotation webhooks): it aborts when its parent does or after `ms`, whichever comes first, and
  * is released when the work ends. `AbortSignal.any([parent, AbortSignal.timeout(ms)])` does
  * the same but keeps its timer (and, on Node 20, weak references and a finalizer per signal)
  * alive for the whole timeout after the work is done: on a gateway calling a cloud store per

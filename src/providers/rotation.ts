@@ -13,6 +13,7 @@ import {
   NotFoundError,
   Sensitive,
   ValidationError,
+  deadline,
   durationSchema,
   isJsonObject,
   parseDuration,
@@ -69,18 +70,21 @@ export function createRotation(deps: { port: SecretProvider; storage: Storage; r
     const hook = config.webhook;
     // The mount's allow-list is checked again here: it may have shrunk since the settings were written.
     if (!allowed.some((prefix) => hook.url.startsWith(prefix))) return false;
+    const bounded = deadline(signal, parseDuration(hook.timeout) ?? 10_000);
     try {
       const res = await runtime.fetch(hook.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'keygate-rotation' },
         body: JSON.stringify(body),
         redirect: 'manual',
-        signal: AbortSignal.any([signal, AbortSignal.timeout(parseDuration(hook.timeout) ?? 10_000)]),
+        signal: bounded.signal,
       });
       await res.body?.cancel().catch(() => undefined);
       return res.status >= 200 && res.status < 300;
     } catch {
       return false;
+    } finally {
+      bounded.release();
     }
   };
 

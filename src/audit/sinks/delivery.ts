@@ -14,7 +14,7 @@
  * error kinds.
  */
 
-import { parseJsonObject } from '../../core/index.js';
+import { deadline, parseJsonObject } from '../../core/index.js';
 import type { Logger, Runtime } from '../../core/index.js';
 import type { AuditSink, ChainedRecord, SinkContext } from '../types.js';
 import {
@@ -112,7 +112,15 @@ export function createQueuedSink(options: QueuedSinkOptions): AuditSink {
   let appendsInFlight = 0;
   let burstDrops = 0;
 
-  const attemptSignal = () => AbortSignal.any([killing.signal, AbortSignal.timeout(settings.timeoutMs)]);
+  /** One attempt at the target, bounded by `timeout` and by close running out of time. */
+  const sendBounded = async (entries: EncodedEntry[]): Promise<void> => {
+    const bounded = deadline(killing.signal, settings.timeoutMs);
+    try {
+      await transport.send(entries, bounded.signal);
+    } finally {
+      bounded.release();
+    }
+  };
 
   const ready = () =>
     closing || settings.flushIntervalMs === 0 || flushDue || pending.length >= settings.maxRecords || pendingBytes >= settings.maxBytes;
@@ -269,7 +277,7 @@ export function createQueuedSink(options: QueuedSinkOptions): AuditSink {
     const entries = batch.map((item) => item.entry);
     for (let attempt = 0; ; attempt++) {
       try {
-        await transport.send(entries, attemptSignal());
+        await sendBounded(entries);
         counters.written += batch.length;
         settle(batch);
         return;
@@ -347,7 +355,7 @@ export function createQueuedSink(options: QueuedSinkOptions): AuditSink {
           continue;
         }
         try {
-          await transport.send(entries, attemptSignal());
+          await sendBounded(entries);
         } catch (raw) {
           const err = asTransportError(raw);
           if (killing.signal.aborted) return;

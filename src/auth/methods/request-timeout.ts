@@ -34,8 +34,3 @@ export const authMethodOptionsSchema = z.strictObject({
 
 /** Validated mount options of the JWT-based methods. */
 export type AuthMethodOptions = z.output<typeof authMethodOptionsSchema>;
-
-/** A signal that aborts after `timeoutMs` or when `signal` does, whichever is first. */
-export function boundedSignal(signal: AbortSignal, timeoutMs: number): AbortSignal {
-  return AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-}

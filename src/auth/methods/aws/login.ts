@@ -7,10 +7,10 @@
  */
 
 import { z } from 'zod';
+import { deadline } from '../../../core/index.js';
 import type { AuthResult } from '../../../core/index.js';
 import { noQuery } from '../../../native-engines/framework/index.js';
 import { loginFailure, refuse } from '../login-refusal.js';
-import { boundedSignal } from '../request-timeout.js';
 import { roleNameSchema, tokenResultFields } from '../token-fields.js';
 import { boundArnMatches, parsePrincipalArn } from './arn.js';
 import { loadClientConfig } from './client-config.js';
@@ -47,7 +47,8 @@ async function login(ctx: AwsContext<LoginBody>): Promise<AuthResult> {
   let role = ctx.body.role === undefined ? null : await roleFor(ctx, ctx.body.role);
 
   const request = buildStsRequest(ctx.body, config, ctx.runtime.now());
-  const identity = await callGetCallerIdentity(ctx.runtime.fetch, request, boundedSignal(ctx.req.signal, ctx.options.request_timeout));
+  const bounded = deadline(ctx.req.signal, ctx.options.request_timeout);
+  const identity = await callGetCallerIdentity(ctx.runtime.fetch, request, bounded.signal).finally(() => bounded.release());
   const principal = parsePrincipalArn(identity.arn);
   if (principal === null) refuse('principal_unsupported');
   if (principal.account !== identity.account) refuse('account_mismatch');

@@ -8,11 +8,11 @@
 
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
+import { deadline } from '../../../core/index.js';
 import type { AuthResult } from '../../../core/index.js';
 import { noQuery } from '../../../native-engines/framework/index.js';
 import { addressInCidrs } from '../cidr.js';
 import { loginFailure, refuse } from '../login-refusal.js';
-import { boundedSignal } from '../request-timeout.js';
 import { MAX_JWT_LENGTH } from '../signed-jwt/index.js';
 import { roleNameSchema, tokenResultFields } from '../token-fields.js';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER, loadKubernetesConfig } from './config.js';
@@ -66,14 +66,19 @@ async function validate(ctx: KubernetesContext<LoginBody>, jwt: string, role: Ku
     if (ctx.runtime.tlsFetch === undefined) refuse('tls_fetch_unavailable');
     fetcher = ctx.runtime.tlsFetch({ caPem: config.kubernetes_ca_cert });
   }
-  return reviewToken({
-    host: config.kubernetes_host,
-    fetch: fetcher,
-    bearer: config.token_reviewer_jwt?.reveal() ?? jwt,
-    jwt,
-    audience: role.audience,
-    signal: boundedSignal(ctx.req.signal, timeoutMs),
-  });
+  const bounded = deadline(ctx.req.signal, timeoutMs);
+  try {
+    return await reviewToken({
+      host: config.kubernetes_host,
+      fetch: fetcher,
+      bearer: config.token_reviewer_jwt?.reveal() ?? jwt,
+      jwt,
+      audience: role.audience,
+      signal: bounded.signal,
+    });
+  } finally {
+    bounded.release();
+  }
 }
 
 async function authenticate(ctx: KubernetesContext<LoginBody>): Promise<AuthResult> {

@@ -16,7 +16,7 @@
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { KMSClientConfig } from '@aws-sdk/client-kms';
 import { awsClientSettings, awsStaticCredentials } from '../../../cloud/aws/index.js';
-import { fromBase64, isGatewayError, toBase64, toBase64Url } from '../../../core/index.js';
+import { deadline, fromBase64, isGatewayError, toBase64, toBase64Url } from '../../../core/index.js';
 import type { Logger, Runtime } from '../../../core/index.js';
 import type { KeyWrapper, WrappedKey } from '../../types.js';
 import { awsErrorName, awsKmsSealError, classifyAwsKmsError, unsealFailed } from './errors.js';
@@ -100,7 +100,8 @@ export function createAwsKmsSeal(options: AwsKmsSealOptions, deps: { runtime: Pi
 
   /** Runs one KMS call under `signal` and `CALL_TIMEOUT_MS`; every failure leaves as a seal error. */
   const call = async <T>(operation: AwsKmsOperation, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> => {
-    const bounded = signal === undefined ? AbortSignal.timeout(CALL_TIMEOUT_MS) : AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]);
+    const limit = deadline(signal, CALL_TIMEOUT_MS);
+    const bounded = limit.signal;
     if (bounded.aborted) throw fail('timeout', operation);
     let onAbort = (): void => undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -114,6 +115,7 @@ export function createAwsKmsSeal(options: AwsKmsSealOptions, deps: { runtime: Pi
       throw fail(bounded.aborted ? 'timeout' : classifyAwsKmsError(err, operation), operation, err);
     } finally {
       bounded.removeEventListener('abort', onAbort);
+      limit.release();
     }
   };
 

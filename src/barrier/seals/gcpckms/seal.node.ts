@@ -19,7 +19,7 @@ import { KeyManagementServiceClient } from '@google-cloud/kms';
 import type { Interceptor } from '@grpc/grpc-js';
 import { cancelOnAbort, gcpClientOptions } from '../../../cloud/gcp/client.node.js';
 import { crc32c, grpcStatusName } from '../../../cloud/gcp/index.js';
-import { constantTimeEqual, fromBase64, isGatewayError, toBase64 } from '../../../core/index.js';
+import { constantTimeEqual, deadline, fromBase64, isGatewayError, toBase64 } from '../../../core/index.js';
 import type { Logger, Runtime } from '../../../core/index.js';
 import type { KeyWrapper, WrappedKey } from '../../types.js';
 import { classifyGcpKmsError, gcpKmsSealError, unsealFailed } from './errors.js';
@@ -112,29 +112,34 @@ export function createGcpKmsSeal(options: GcpKmsSealOptions, deps: { runtime: Pi
     check: (answer: R) => T,
     classify: (err: unknown) => GcpKmsFailure = (err) => classifyGcpKmsError(err, operation),
   ): Promise<T> {
-    const bounded = signal === undefined ? AbortSignal.timeout(CALL_TIMEOUT_MS) : AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]);
-    for (let attempt = 1; ; attempt++) {
-      if (bounded.aborted) throw fail('timeout', operation);
-      const { interceptor, release } = cancelOnAbort(bounded);
-      let onAbort = (): void => undefined;
-      const aborted = new Promise<never>((_, reject) => {
-        onAbort = () => reject(fail('timeout', operation));
-        bounded.addEventListener('abort', onAbort, { once: true });
-      });
-      try {
-        const answer = await Promise.race([invoke({ retry: null, timeout: CALL_TIMEOUT_MS, otherArgs: { options: { interceptors: [interceptor] } } }), aborted]);
-        return check(answer);
-      } catch (err) {
-        if (isGatewayError(err)) throw err;
-        if (err instanceof IntegrityMismatch) {
-          if (attempt < INTEGRITY_ATTEMPTS) continue;
-          throw fail('integrity', operation);
+    const limit = deadline(signal, CALL_TIMEOUT_MS);
+    const bounded = limit.signal;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        if (bounded.aborted) throw fail('timeout', operation);
+        const { interceptor, release } = cancelOnAbort(bounded);
+        let onAbort = (): void => undefined;
+        const aborted = new Promise<never>((_, reject) => {
+          onAbort = () => reject(fail('timeout', operation));
+          bounded.addEventListener('abort', onAbort, { once: true });
+        });
+        try {
+          const answer = await Promise.race([invoke({ retry: null, timeout: CALL_TIMEOUT_MS, otherArgs: { options: { interceptors: [interceptor] } } }), aborted]);
+          return check(answer);
+        } catch (err) {
+          if (isGatewayError(err)) throw err;
+          if (err instanceof IntegrityMismatch) {
+            if (attempt < INTEGRITY_ATTEMPTS) continue;
+            throw fail('integrity', operation);
+          }
+          throw fail(bounded.aborted ? 'timeout' : classify(err), operation, err);
+        } finally {
+          bounded.removeEventListener('abort', onAbort);
+          release();
         }
-        throw fail(bounded.aborted ? 'timeout' : classify(err), operation, err);
-      } finally {
-        bounded.removeEventListener('abort', onAbort);
-        release();
       }
+    } finally {
+      limit.release();
     }
   }
 
