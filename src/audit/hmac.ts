@@ -47,14 +47,11 @@ export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subt
     const hex = mac(typeof v === 'string' ? v : JSON.stringify(v));
     return isPromise(hex) ? hex.then((h) => HMAC_PREFIX + h) : HMAC_PREFIX + hex;
   };
-  /** Set to false by a walk that met an object or array that is not frozen (its result must not be remembered). */
-  let allFrozen = true;
   const walk = (v: SafeJsonValue | undefined, depth: number): JsonValue | Promise<JsonValue> => {
     if (v === undefined || v === null) return null;
     if (v instanceof Sensitive) return walk(v.reveal(), depth);
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return valueNow(v);
     if (depth >= MAX_DEPTH) return '[too deep]';
-    if (!Object.isFrozen(v)) allFrozen = false;
     if (Array.isArray(v)) {
       const items = v.map((item) => walk(item, depth + 1));
       return items.some(isPromise) ? Promise.all(items) : (items as JsonValue[]);
@@ -74,15 +71,12 @@ export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subt
   const remembered = new WeakMap<object, JsonValue>();
   const data = async (d: SafeJsonValue | undefined): Promise<JsonValue> => {
     if (typeof d !== 'object' || d === null || d instanceof Sensitive || !Object.isFrozen(d)) return walk(d, 0);
+    // Only deeply frozen objects are remembered, so what is remembered can never change.
     const known = remembered.get(d);
     if (known !== undefined) return known;
-    allFrozen = true;
-    // The walk visits every object synchronously (only the digests may resolve later), so no
-    // other walk can touch the flag between here and the check.
-    const walked = walk(d, 0);
-    const frozen = allFrozen;
-    const result = deepFreeze(await walked);
-    if (frozen) remembered.set(d, result);
+    const result = await walk(d, 0);
+    if (!isDeeplyFrozen(d, 0)) return result;
+    remembered.set(d, deepFreeze(result));
     return result;
   };
 
@@ -97,6 +91,14 @@ export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subt
   };
 
   return { value: async (v) => valueNow(v), identifier, data };
+}
+
+/** Whether every object and array in `v` (inside `Sensitive` values too) is frozen. */
+function isDeeplyFrozen(v: SafeJsonValue | undefined, depth: number): boolean {
+  if (v instanceof Sensitive) return isDeeplyFrozen(v.reveal(), depth);
+  if (typeof v !== 'object' || v === null) return true;
+  if (depth >= MAX_DEPTH || !Object.isFrozen(v)) return false;
+  return Object.values(v).every((item) => isDeeplyFrozen(item, depth + 1));
 }
 
 function deepFreeze(v: JsonValue): JsonValue {
