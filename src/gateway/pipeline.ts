@@ -103,7 +103,7 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
       // devices together, and the answer leaves only once both are accepted (decision 0015).
       const hit = cacheRequest === null ? null : (deps.cache?.cache.hit(cacheRequest) ?? null);
       if (hit !== null) {
-        const responseEvent: AuditEvent = { ...request, type: 'response', time: deps.now(), responseData: hit.response.data ?? null, status: hit.response.status ?? 200, cache: 'hit' };
+        const responseEvent = responseEventOf(request, hit.response, 'hit', deps.now());
         if (deps.audit.logPair === undefined) {
           await deps.audit.logRequest(request);
           await deps.audit.logResponse(responseEvent);
@@ -129,7 +129,7 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
           if (deps.cache !== undefined && policy !== undefined && !READ_ONLY.has(operation)) await publish(deps.cache, match.mount.id, match.relativePath);
         }
       }
-      await deps.audit.logResponse({ ...request, type: 'response', time: deps.now(), responseData: response.data ?? null, status: response.status ?? 200, ...(outcome === undefined ? {} : { cache: outcome }) });
+      await deps.audit.logResponse(responseEventOf(request, response, outcome, deps.now()));
       return { response, mount: match.mount, ...(outcome === undefined ? {} : { cache: outcome, shared }) };
     },
   };
@@ -211,6 +211,11 @@ class RouteCacheRequest implements CacheRequest {
   get signal(): AbortSignal {
     return this.#request.signal;
   }
+}
+
+/** The response record's event for `request`: the answer's data and status, and how the cache took part. */
+function responseEventOf(request: AuditEvent, response: OperationResponse, cache: CacheOutcome | undefined, time: number): AuditEvent {
+  return { ...request, type: 'response', time, responseData: response.data ?? null, status: response.status ?? 200, ...(cache === undefined ? {} : { cache }) };
 }
 
 /** Conditional reads skip the cache: a backend may answer them differently (and they are rare). */
