@@ -16,13 +16,13 @@ import type { Exchange, Exchanges } from './exchange.js';
 import type { KeygateCore } from './keygate.js';
 import { parseQuery } from './request-input.js';
 import type { RequestHeaders } from './request-input.js';
-import { API_HEADERS } from './respond.js';
+import { toHttpError } from './http-errors.js';
+import { jsonAnswer } from './respond.js';
 import type { Answer } from './respond.js';
 import { lazyRequestSignal, lightweightSignal } from './request-signal.node.js';
 import { answerFace } from './secrets-face.js';
 
 const SECRETS_PREFIX = '/api/v1/secrets/';
-const INTERNAL_ERROR_BODY = JSON.stringify({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
 
 export type NodeListener = (incoming: IncomingMessage, outgoing: ServerResponse) => void;
 
@@ -73,9 +73,13 @@ export function createNodeListener(core: KeygateCore, app: { fetch(request: Requ
 
   const send = (outgoing: ServerResponse, exchange: Exchange, answer: Answer): void => {
     exchanges.finish(exchange, answer.status);
+    write(outgoing, answer, exchange.requestId);
+  };
+
+  const write = (outgoing: ServerResponse, answer: Answer, requestId: string): void => {
     // The client may be gone; the request is on record either way.
     if (outgoing.destroyed || outgoing.headersSent) return;
-    const headers: Record<string, string | number> = { ...answer.headers, 'x-request-id': exchange.requestId };
+    const headers: Record<string, string | number> = requestId === '' ? { ...answer.headers } : { ...answer.headers, 'x-request-id': requestId };
     if (answer.body === null) {
       outgoing.writeHead(answer.status, headers);
       outgoing.end();
@@ -118,7 +122,11 @@ export function createNodeListener(core: KeygateCore, app: { fetch(request: Requ
         // Only a failure to write the answer lands here: the face's errors became answers.
         core.runtime.logger.error({ err: err instanceof Error ? err.name : typeof err }, 'could not write a response');
         if (outgoing.headersSent) outgoing.end();
-        else outgoing.writeHead(500, { 'content-type': 'application/json; charset=utf-8', ...API_HEADERS }).end(INTERNAL_ERROR_BODY);
+        else {
+          const mapped = toHttpError(err, '');
+          // No request id here: the exchange itself is what failed.
+          write(outgoing, jsonAnswer(mapped.status, mapped.body, mapped.headers), '');
+        }
       });
       return;
     }
