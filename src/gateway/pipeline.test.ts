@@ -39,6 +39,10 @@ const setup = (backend: Engine, opts: { policy?: MountCachePolicy | null; deny?:
       logResponse: async (event) => {
         events.push(event);
       },
+      logPair: async (request, response) => {
+        if (audit.failing) throw new GatewayError('ERR_AUDIT_UNAVAILABLE', 'no device');
+        events.push(request, response);
+      },
     },
     cache: { cache, bus },
   });

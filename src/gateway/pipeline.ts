@@ -54,8 +54,8 @@ export type AuthorizeFn = (principal: Principal, operation: Operation, path: str
 export interface AuditHooks {
   logRequest(event: AuditEvent): Promise<void>;
   logResponse(event: AuditEvent): Promise<void>;
-  /** Both records of an answer that needed no backend call; without it, one after the other. */
-  logPair?(request: AuditEvent, response: AuditEvent): Promise<void>;
+  /** Both records of an answer that needed no backend call (a cache hit), handed over together (decision 0015). */
+  logPair(request: AuditEvent, response: AuditEvent): Promise<void>;
 }
 
 export function createPipeline(deps: { table: () => RoutingTable; authorize: AuthorizeFn; audit: AuditHooks; now: () => number; cache?: PipelineCache }): Pipeline {
@@ -104,10 +104,7 @@ export function createPipeline(deps: { table: () => RoutingTable; authorize: Aut
       const hit = cacheRequest === null ? null : (deps.cache?.cache.hit(cacheRequest) ?? null);
       if (hit !== null) {
         const responseEvent = responseEventOf(request, hit.response, 'hit', deps.now());
-        if (deps.audit.logPair === undefined) {
-          await deps.audit.logRequest(request);
-          await deps.audit.logResponse(responseEvent);
-        } else await deps.audit.logPair(request, responseEvent);
+        await deps.audit.logPair(request, responseEvent);
         return { response: hit.response, mount: match.mount, cache: 'hit', shared: true };
       }
       // Written before the cache or the backend answers: if no required device takes it, neither does.
