@@ -158,14 +158,14 @@ export function createAuditBroker(deps: {
     });
   };
 
-  /** Fans a record out to every device; fails closed when required devices exist and none accepted it. */
-  const fanOut = async (event: AuditEvent): Promise<void> => {
+  /** Fans records out to every device; fails closed when required devices exist and none accepted them. */
+  const fanOut = async (submit: (device: AuditDevice) => Promise<void>): Promise<void> => {
     if (devices.size === 0) return;
     if (devices.size === 1) {
       // The common case, without the fan-out's arrays and settled results.
       for (const { device, stored } of devices.values()) {
         try {
-          await device.submit(event);
+          await submit(device);
         } catch {
           runtime.logger.warn({ device: stored.name, required: stored.required }, 'audit device failed to write a record');
           if (stored.required) throw new GatewayError('ERR_AUDIT_UNAVAILABLE', 'the audit log is unavailable; the request was not performed');
@@ -174,7 +174,7 @@ export function createAuditBroker(deps: {
       return;
     }
     const entries = [...devices.values()];
-    const results = await Promise.allSettled(entries.map(({ device }) => device.submit(event)));
+    const results = await Promise.allSettled(entries.map(({ device }) => submit(device)));
     let requiredSeen = false;
     let requiredOk = false;
     results.forEach((result, i) => {
@@ -261,32 +261,29 @@ export function createAuditBroker(deps: {
 
     async logRequest(event) {
       if (devices.size === 0) return;
-      await fanOut(event);
+      await fanOut((device) => device.submit(event));
       // Only a written request waits for its response record; bounded by requests in flight.
       pending.set(event.requestId, event);
     },
 
     async logResponse(event) {
       if (pending.size > 0) pending.delete(event.requestId);
-      await fanOut(event);
+      await fanOut((device) => device.submit(event));
     },
 
     async logPair(request, response) {
       if (devices.size === 0) return;
-      // Both submitted before either is awaited: each device chains them in this order and its
-      // sink can take them in one write (one fsync), instead of one write after the other.
-      const first = fanOut(request);
-      const second = fanOut(response);
-      const [a, b] = await Promise.allSettled([first, second]);
-      if (a.status === 'rejected') throw a.reason;
-      if (b.status === 'rejected') throw b.reason;
+      // Each device chains both in this order and hands them to its sink together (one write,
+      // one fsync), instead of one write after the other.
+      await fanOut((device) => device.submitPair(request, response));
     },
 
     async logFailure(requestId, fallback) {
       const request = pending.get(requestId);
       pending.delete(requestId);
       const base = request ?? { ...fallback, type: 'request' as const, requestId };
-      await fanOut({ ...base, type: 'response', time: fallback.time, status: fallback.status, ...(fallback.error === undefined ? {} : { error: fallback.error }), responseData: undefined });
+      const event: AuditEvent = { ...base, type: 'response', time: fallback.time, status: fallback.status, ...(fallback.error === undefined ? {} : { error: fallback.error }), responseData: undefined };
+      await fanOut((device) => device.submit(event));
     },
 
     async reopen() {

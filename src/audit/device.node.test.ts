@@ -3,6 +3,7 @@ import { createWebRuntime, isGatewayError } from '../core/index.js';
 import { createSigner, generateSigningKey } from './chain.js';
 import { startAuditDevice } from './device.js';
 import type { AuditDevice } from './device.js';
+import { createWebAuditDigests } from './digests.js';
 import { createNodeAuditDigests } from './digests.node.js';
 import { createHmacer } from './hmac.js';
 import type { AuditEvent } from './record.js';
@@ -46,17 +47,18 @@ function recordingSink() {
   return { sink, state };
 }
 
-async function device(sink: AuditSink, deadlineMs: number): Promise<AuditDevice> {
+async function device(sink: AuditSink, deadlineMs: number, opts: { digests?: 'node' | 'webcrypto'; checkpointEvery?: number } = {}): Promise<AuditDevice> {
   const keys = await generateSigningKey(runtime.subtle);
+  const digests = opts.digests === 'webcrypto' ? createWebAuditDigests(runtime.subtle) : createNodeAuditDigests();
   const started = await startAuditDevice({
-    settings: { name: 'main', type: 'recording', required: true, logRaw: false, deadlineMs, checkpointEvery: 1000, checkpointIntervalMs: 60_000 },
+    settings: { name: 'main', type: 'recording', required: true, logRaw: false, deadlineMs, checkpointEvery: opts.checkpointEvery ?? 1000, checkpointIntervalMs: 60_000 },
     sink,
-    hmacer: await createHmacer(runtime.randomBytes(32), runtime, createNodeAuditDigests()),
+    hmacer: await createHmacer(runtime.randomBytes(32), runtime, digests),
     signer: await createSigner(runtime.subtle, keys.pkcs8, keys.publicKey),
     runtime,
     previous: null,
     onCheckpoint: async () => undefined,
-    digests: createNodeAuditDigests(),
+    digests,
   });
   devices.push(started);
   return started;
@@ -143,5 +145,97 @@ describe('audit device: deadlines with shared sink signals', () => {
     await pending;
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(state.lines.some((l) => l.includes('"request_id":"r1"'))).toBe(true);
+  });
+});
+
+/** The `request_id`s of a sink's lines in order (checkpoints and segment starts have none). */
+const requestIds = (lines: readonly string[]) =>
+  lines.map((l) => (JSON.parse(l) as { request_id?: string }).request_id).filter((id): id is string => id !== undefined);
+
+describe('audit device: pairs, order and checkpoints', () => {
+  for (const digests of ['node', 'webcrypto'] as const) {
+    it(`chains singles and pairs in the order they were submitted, concurrently, and the chain verifies (${digests} digests)`, async () => {
+      const { sink, state } = recordingSink();
+      const d = await device(sink, 2000, { digests, checkpointEvery: 7 });
+      const expected: string[] = [];
+      const submissions: Promise<void>[] = [];
+      // A checkpoint follows the submission that brings the count since the last one to 7 or more.
+      let since = 0;
+      let checkpoints = 0;
+      for (let i = 0; i < 40; i++) {
+        since += i % 3 === 0 ? 1 : 2;
+        if (since >= 7) {
+          checkpoints++;
+          since = 0;
+        }
+        if (i % 3 === 0) {
+          expected.push(`s${i}`);
+          submissions.push(d.submit(event(`s${i}`)));
+        } else {
+          expected.push(`p${i}`, `p${i}`);
+          submissions.push(d.submitPair(event(`p${i}`), { ...event(`p${i}`), type: 'response', status: 200, responseData: { v: `pair-${i}` } }));
+        }
+        // Some submissions arrive while a checkpoint (an asynchronous signature) is being chained.
+        if (i % 5 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+      await Promise.all(submissions);
+      expect(requestIds(state.lines)).toEqual(expected);
+      const report = await verifyAuditLines(state.lines, { subtle: runtime.subtle });
+      expect(report.problems).toEqual([]);
+      const types = state.lines.map((l) => (JSON.parse(l) as { type: string }).type);
+      expect(types.filter((t) => t === 'checkpoint').length).toBe(checkpoints);
+      expect(report.records).toBe(1 + expected.length + checkpoints);
+    });
+  }
+
+  it('resolves a pair only once both records are accepted', async () => {
+    const { sink, state } = recordingSink();
+    const d = await device(sink, 10_000);
+    await new Promise((r) => setTimeout(r, 20));
+    state.hold = true;
+    let settled = false;
+    const pending = d.submitPair(event('a'), { ...event('a'), type: 'response', status: 200 }).then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(state.waiting.length).toBe(2);
+    state.waiting.shift()?.();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(settled).toBe(false);
+    state.hold = false;
+    state.waiting.shift()?.();
+    await pending;
+    expect(settled).toBe(true);
+    expect(requestIds(state.lines)).toEqual(['a', 'a']);
+  });
+
+  it('refuses a pair whose second record fails, and starts a new segment linked to the last record written', async () => {
+    let writes = 0;
+    const { sink, state } = recordingSink();
+    const failing: AuditSink = {
+      ...sink,
+      write: (record, signal) => (++writes === 3 ? Promise.reject(new Error('disk full')) : sink.write(record, signal)),
+    };
+    const d = await device(failing, 2000);
+    // Write 1 is the segment start; the pair is writes 2 and 3.
+    const failed = await d.submitPair(event('x'), { ...event('x'), type: 'response', status: 200 }).catch((err: unknown) => err);
+    expect(isGatewayError(failed) && failed.code).toBe('ERR_AUDIT_UNAVAILABLE');
+    await d.submit(event('after'));
+    const types = state.lines.map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(types).toEqual(['segment-start', 'request', 'segment-start', 'request']);
+    const second = JSON.parse(state.lines[2] ?? '{}') as { previous?: { seq?: number } };
+    expect(second.previous?.seq).toBe(2);
+    const report = await verifyAuditLines(state.lines, { subtle: runtime.subtle });
+    expect(report.problems).toEqual([]);
+  });
+
+  it('refuses a pair at the deadline when the sink hangs', async () => {
+    const { sink, state } = recordingSink();
+    const d = await device(sink, 200);
+    await new Promise((r) => setTimeout(r, 20));
+    state.hold = true;
+    const started = Date.now();
+    const failed = await d.submitPair(event('h'), { ...event('h'), type: 'response', status: 200 }).catch((err: unknown) => err);
+    expect(isGatewayError(failed) && failed.code).toBe('ERR_AUDIT_UNAVAILABLE');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(195);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

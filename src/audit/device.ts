@@ -10,6 +10,7 @@ import { GatewayError } from '../core/index.js';
 import type { JsonObject, Runtime } from '../core/index.js';
 import { createChain, signedPayload } from './chain.js';
 import type { ChainHead, Signer } from './chain.js';
+import { createDeadlineQueue } from './deadline-queue.js';
 import type { AuditDigests } from './digests.js';
 import type { Hmacer } from './hmac.js';
 import { buildRecord } from './record.js';
@@ -35,6 +36,11 @@ export interface AuditDevice {
   readonly publicKey: string;
   /** Writes the event's record; rejects with `ERR_AUDIT_UNAVAILABLE` if the sink fails or the deadline passes. */
   submit(event: AuditEvent): Promise<void>;
+  /**
+   * Writes two records, chained one after the other and handed to the sink together (a read
+   * cache hit's request and response); resolves once both are accepted, rejects as `submit`.
+   */
+  submitPair(first: AuditEvent, second: AuditEvent): Promise<void>;
   /** The HMAC of a value an operator already knows (`sys/audit-hash`). */
   hash(value: string): Promise<string>;
   counters(): SinkCounters;
@@ -96,10 +102,17 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
       },
     );
 
+  /** Chain steps started and not finished: while there are any, new records queue behind them. */
+  let stepsPending = 0;
+
   /** Runs one serialised chain step; returns the deliveries it started (not awaited by the chain). */
   const step = (fn: () => Promise<Promise<void>[]>): Promise<Promise<void>[]> => {
+    stepsPending++;
     const run = tail.then(fn);
-    tail = run.catch(() => undefined);
+    tail = run.then(
+      () => void stepsPending--,
+      () => void stepsPending--,
+    );
     return run;
   };
 
@@ -160,54 +173,96 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
     step(checkpoint).catch(() => undefined);
   }, Math.min(settings.checkpointIntervalMs, 60_000)));
 
+  /** Each submission's deadline: one timer for the device, not one per record. */
+  const deadlines = createDeadlineQueue(settings.deadlineMs);
+
+  /** Chains `bodies` in order: synchronously when the chain's digest is, else awaiting each link in turn. */
+  const appendAll = (bodies: readonly JsonObject[]): ChainedRecord[] | Promise<ChainedRecord[]> => {
+    const records: ChainedRecord[] = [];
+    for (const [i, body] of bodies.entries()) {
+      const record = chain.append(settings.name, body);
+      if (record instanceof Promise) return appendRest(records, record, bodies.slice(i + 1));
+      records.push(record);
+    }
+    return records;
+  };
+  const appendRest = async (records: ChainedRecord[], pending: Promise<ChainedRecord>, rest: readonly JsonObject[]): Promise<ChainedRecord[]> => {
+    records.push(await pending);
+    for (const body of rest) records.push(await chain.append(settings.name, body));
+    return records;
+  };
+
+  /**
+   * Builds, chains and hands `events`' records to the sink in order; resolves once the sink
+   * accepted every one of them, rejects with `ERR_AUDIT_UNAVAILABLE` at the first failure or
+   * at the deadline. The request's deadline is an entry in `deadlines` (no timer of its own,
+   * no listener on a signal); the sink's abort signal is shared by a few submissions (see
+   * `acquireDeadline`). When the records' HMACs and the chain's digest are synchronous (Node)
+   * and no chain step is pending, the chain step runs at once, without a promise per stage.
+   */
+  const submitRecords = (events: readonly AuditEvent[]): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let left = events.length;
+      const deadline = acquireDeadline();
+      const signal = deadline.controller.signal;
+      const entry = deadlines.add(() => reject(unavailable(new Error('deadline'))));
+      /** Settles the submission once: at its first failure, or when every record is accepted. */
+      const settle = (err: unknown): void => {
+        if (left <= 0) return;
+        if (err === undefined && --left > 0) return;
+        left = 0;
+        releaseDeadline(deadline);
+        // False when the deadline came first: the submission was refused then.
+        if (!deadlines.settle(entry)) return;
+        if (err === undefined) resolve();
+        else reject(unavailable(err));
+      };
+      const accepted = (): void => settle(undefined);
+      const failed = (err: unknown): void => settle(err ?? new Error('the audit record was not written'));
+      /** Hands chained records to the sink (in chain order); a checkpoint follows when one is due. */
+      const deliverAll = (records: readonly ChainedRecord[]): boolean => {
+        for (const record of records) deliver(record, signal).then(accepted, failed);
+        sinceCheckpoint += records.length;
+        return sinceCheckpoint >= settings.checkpointEvery;
+      };
+      const finishStep = async (started: Promise<void>[], records: readonly ChainedRecord[]): Promise<Promise<void>[]> => {
+        if (deliverAll(records)) started.push(...(await checkpoint()));
+        return started;
+      };
+      try {
+        const bodies = events.map((event) => buildRecord(event, hmacer, settings.logRaw));
+        if (stepsPending === 0 && !restartPending && bodies.every(isReady)) {
+          const records = appendAll(bodies);
+          if (records instanceof Promise) {
+            // An asynchronous digest (WebCrypto): the step is registered before anything else can append.
+            void step(async () => finishStep([], await records)).catch(failed);
+          } else if (deliverAll(records)) void step(checkpoint).catch(() => undefined);
+          return;
+        }
+        const built = Promise.all(bodies);
+        built.catch(() => undefined);
+        void step(async () => {
+          const started: Promise<void>[] = [];
+          if (restartPending) {
+            restartPending = false;
+            chain.restart(runtime.randomUUID());
+            const start = deliver(await segmentStart('write-failure'), signal);
+            start.catch(() => undefined);
+            started.push(start);
+          }
+          return finishStep(started, await appendAll(await built));
+        }).catch(failed);
+      } catch (err) {
+        failed(err);
+      }
+    });
+
   return {
     settings,
     publicKey: signer.publicKey,
 
-    async submit(event) {
-      // The request's deadline is this submission's own timer (no listener on a signal); the
-      // sink's abort signal is shared by a few submissions (see `acquireDeadline`).
-      const deadline = acquireDeadline();
-      const signal = deadline.controller.signal;
-      let expire: (err: Error) => void = () => undefined;
-      const expired = new Promise<never>((_, reject) => {
-        expire = reject;
-      });
-      expired.catch(() => undefined);
-      const timer = unref(setTimeout(() => expire(new Error('deadline')), settings.deadlineMs));
-      const body = buildRecord(event, hmacer, settings.logRaw);
-      body.catch(() => undefined);
-      let own: Promise<void> = Promise.resolve();
-      const chained = step(async () => {
-        const started: Promise<void>[] = [];
-        if (restartPending) {
-          restartPending = false;
-          chain.restart(runtime.randomUUID());
-          const start = deliver(await segmentStart('write-failure'), signal);
-          start.catch(() => undefined);
-          started.push(start);
-        }
-        own = deliver(await chain.append(settings.name, await body), signal);
-        own.catch(() => undefined);
-        started.push(own);
-        sinceCheckpoint++;
-        if (sinceCheckpoint >= settings.checkpointEvery) started.push(...(await checkpoint()));
-        return started;
-      });
-      // The shared signal is released once the sink is done with this record (or it never got there).
-      chained.then(() => own).then(
-        () => releaseDeadline(deadline),
-        () => releaseDeadline(deadline),
-      );
-      try {
-        await chained;
-        await Promise.race([own, expired]);
-      } catch (err) {
-        throw unavailable(err);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    submit: (event) => submitRecords([event]),
+    submitPair: (first, second) => submitRecords([first, second]),
 
     hash: (value) => hmacer.value(value),
     counters: () => sink.counters(),
@@ -226,6 +281,8 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
     },
   };
 }
+
+const isReady = <T>(v: T | Promise<T>): v is T => !(v instanceof Promise);
 
 /** Submissions sharing one sink-side deadline signal at most. */
 const SHARE_MAX = 5;

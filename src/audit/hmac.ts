@@ -29,6 +29,10 @@ export interface Hmacer {
    * result is remembered for as long as the object lives (a WeakMap), and frozen too.
    */
   data(data: SafeJsonValue | undefined): Promise<JsonValue>;
+  /** `identifier`, synchronous when the digest is (Node): the record builder's hot path. */
+  identifierNow(value: string): string | Promise<string>;
+  /** `data`, synchronous when the digest is (Node): the record builder's hot path. */
+  dataNow(data: SafeJsonValue | undefined): JsonValue | Promise<JsonValue>;
 }
 
 /** Identifiers remembered per device key; the memo starts over when full. */
@@ -69,28 +73,40 @@ export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subt
   };
 
   const remembered = new WeakMap<object, JsonValue>();
-  const data = async (d: SafeJsonValue | undefined): Promise<JsonValue> => {
-    if (typeof d !== 'object' || d === null || d instanceof Sensitive || !Object.isFrozen(d)) return walk(d, 0);
+  const remember = (d: object & SafeJsonValue, result: JsonValue): JsonValue => {
     // Only deeply frozen objects are remembered, so what is remembered can never change.
-    const known = remembered.get(d);
-    if (known !== undefined) return known;
-    const result = await walk(d, 0);
     if (!isDeeplyFrozen(d, 0)) return result;
     remembered.set(d, deepFreeze(result));
     return result;
   };
+  const dataNow = (d: SafeJsonValue | undefined): JsonValue | Promise<JsonValue> => {
+    if (typeof d !== 'object' || d === null || d instanceof Sensitive || !Object.isFrozen(d)) return walk(d, 0);
+    const known = remembered.get(d);
+    if (known !== undefined) return known;
+    const result = walk(d, 0);
+    return isPromise(result) ? result.then((r) => remember(d, r)) : remember(d, result);
+  };
 
   const identifiers = new Map<string, string>();
-  const identifier = async (v: string): Promise<string> => {
-    const known = identifiers.get(v);
-    if (known !== undefined) return known;
-    const hashed = await valueNow(v);
+  const keep = (v: string, hashed: string): string => {
     if (identifiers.size >= MAX_IDENTIFIERS) identifiers.clear();
     identifiers.set(v, hashed);
     return hashed;
   };
+  const identifierNow = (v: string): string | Promise<string> => {
+    const known = identifiers.get(v);
+    if (known !== undefined) return known;
+    const hashed = valueNow(v);
+    return isPromise(hashed) ? hashed.then((h) => keep(v, h)) : keep(v, hashed);
+  };
 
-  return { value: async (v) => valueNow(v), identifier, data };
+  return {
+    value: async (v) => valueNow(v),
+    identifier: async (v) => identifierNow(v),
+    data: async (d) => dataNow(d),
+    identifierNow,
+    dataNow,
+  };
 }
 
 /** Whether every object and array in `v` (inside `Sensitive` values too) is frozen. */

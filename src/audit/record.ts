@@ -38,36 +38,64 @@ export interface AuditEvent {
   cache?: 'hit' | 'miss' | 'coalesced' | 'stale' | 'bypass';
 }
 
-/** The record without its chain fields (`device`, `segment`, `seq`, `prev_hash`, `hash`), HMAC'd for one device. */
-export async function buildRecord(event: AuditEvent, hmacer: Hmacer, logRaw: boolean): Promise<JsonObject> {
-  const hashData = (d: SafeJsonValue | undefined): Promise<JsonValue> => (logRaw ? Promise.resolve(rawData(d)) : hmacer.data(d));
+/**
+ * The record without its chain fields (`device`, `segment`, `seq`, `prev_hash`, `hash`), HMAC'd
+ * for one device. Synchronous when the device's HMAC is (Node), so a record costs no promise;
+ * a fresh object every time (the chain takes it over).
+ */
+export function buildRecord(event: AuditEvent, hmacer: Hmacer, logRaw: boolean): JsonObject | Promise<JsonObject> {
+  const hashData = (d: SafeJsonValue | undefined): JsonValue | Promise<JsonValue> => (logRaw ? rawData(d) : hmacer.dataNow(d));
   const principal = event.principal;
-  const auth: JsonValue =
-    principal === null
-      ? null
-      : {
-          accessor_hmac: principal.accessor === undefined ? null : logRaw ? principal.accessor : await hmacer.identifier(principal.accessor),
-          principal_id: principal.id,
-          display_name: principal.displayName,
-          policies: [...principal.policies],
-          metadata: { ...(principal.metadata ?? {}) },
-          entity_id: principal.entity?.id ?? null,
-        };
+  const accessor = principal?.accessor === undefined ? null : logRaw ? principal.accessor : hmacer.identifierNow(principal.accessor);
+  const requestData = hashData(event.requestData);
+  const params = hashData({ ...event.params });
+  const responseData = event.type === 'response' ? hashData(event.responseData) : null;
+  if (accessor instanceof Promise || requestData instanceof Promise || params instanceof Promise || responseData instanceof Promise) {
+    return Promise.all([accessor, requestData, params, responseData]).then(([a, q, p, r]) => assemble(event, a, q, p, r));
+  }
+  return assemble(event, accessor, requestData, params, responseData);
+}
+
+function assemble(event: AuditEvent, accessorHmac: string | null, requestData: JsonValue, params: JsonValue, responseData: JsonValue): JsonObject {
+  const principal = event.principal;
   const record: JsonObject = {
     type: event.type,
-    time: new Date(event.time).toISOString(),
+    time: isoTime(event.time),
     request_id: event.requestId,
     operation: event.operation,
     path: event.path,
     mount: event.mount === null ? null : { path: event.mount.path, type: event.mount.type },
     client_address: event.clientAddress,
-    auth,
-    request: { data: await hashData(event.requestData), params: await hashData({ ...event.params }) },
+    auth:
+      principal === null
+        ? null
+        : {
+            accessor_hmac: accessorHmac,
+            principal_id: principal.id,
+            display_name: principal.displayName,
+            policies: [...principal.policies],
+            metadata: { ...(principal.metadata ?? {}) },
+            entity_id: principal.entity?.id ?? null,
+          },
+    request: { data: requestData, params },
   };
   if (event.cache !== undefined) record.cache = event.cache;
   if (event.type === 'response') {
-    record.response = { status: event.status ?? null, data: await hashData(event.responseData) };
+    record.response = { status: event.status ?? null, data: responseData };
     if (event.error !== undefined) record.error = { code: event.error };
   }
   return record;
+}
+
+/** The last time formatted, reused: under load many records share a millisecond. */
+let lastTime = Number.NaN;
+let lastIso = '';
+
+/** `new Date(ms).toISOString()`, remembered for the last millisecond asked. */
+function isoTime(ms: number): string {
+  if (ms !== lastTime) {
+    lastIso = new Date(ms).toISOString();
+    lastTime = ms;
+  }
+  return lastIso;
 }
