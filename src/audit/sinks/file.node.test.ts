@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { appendFileSync, chmodSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -174,6 +175,42 @@ describe('file sink', () => {
     await sink.close();
     expect(linesOf(path)).toEqual([makeRecord(1).line, makeRecord(3).line]);
     expect(sink.counters()).toMatchObject({ written: 2, failed: 1 });
+  });
+
+  it('drops every queued record of a deadline signal when it aborts, with one listener per signal however many records share it', async () => {
+    const proto = await fileHandleProto(tmp.dir);
+    const path = join(tmp.dir, 'audit.log');
+    const sink = await createFileSink({ path }, ctx, { runtime: runtime() });
+    let release: () => void = () => undefined;
+    const original = proto.sync;
+    let stalled = false;
+    vi.spyOn(proto, 'sync').mockImplementation(async function (this: FileHandle) {
+      if (!stalled) {
+        stalled = true;
+        await new Promise<void>((r) => {
+          release = r;
+        });
+      }
+      return original.call(this);
+    });
+    const first = sink.write(makeRecord(1), never());
+    await vi.waitFor(() => expect(stalled).toBe(true));
+    const shared = new AbortController();
+    const other = new AbortController();
+    const writes = [2, 3, 4].map((n) => sink.write(makeRecord(n), shared.signal));
+    const kept = sink.write(makeRecord(5), other.signal);
+    writes.push(sink.write(makeRecord(6), shared.signal));
+    for (let n = 7; n <= 12; n++) writes.push(sink.write(makeRecord(n), shared.signal));
+    // Records 2-4 and 6-12 share a signal: two listeners at most (it was interrupted once by record 5's).
+    expect(getEventListeners(shared.signal, 'abort').length).toBeLessThanOrEqual(2);
+    shared.abort(new SinkError('aborted', 'deadline'));
+    for (const w of writes) await expect(w).rejects.toMatchObject({ kind: 'aborted' });
+    release();
+    await first;
+    await kept;
+    await sink.close();
+    expect(linesOf(path)).toEqual([makeRecord(1).line, makeRecord(5).line]);
+    expect(sink.counters()).toMatchObject({ written: 2, failed: 10 });
   });
 
   it('fsyncs on a timer with fsync "interval" and not at all with "never"', async () => {

@@ -53,10 +53,11 @@ export type FileSinkOptions = z.output<typeof fileSinkOptionsSchema>;
 const MAX_ROUND_BYTES = 8 * MiB;
 
 interface Item {
-  bytes: Buffer;
+  /** The record's line, with its newline. */
+  text: string;
+  /** Its length in UTF-8 bytes. */
+  bytes: number;
   w: Waiter;
-  taken: boolean;
-  onAbort: () => void;
 }
 
 /** `20261123T010203Z` for a time in ms. */
@@ -183,22 +184,25 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
       while (done < batch.length) {
         const first = batch[done];
         if (first === undefined) break;
-        if (due(first.bytes.length)) await rotate();
+        if (due(first.bytes)) await rotate();
         const handle = fh;
         if (handle === null) throw new SinkError('io', 'the audit file is not open');
-        const chunk: Buffer[] = [];
+        // The round's lines are encoded once, together: one buffer per write, not one per record.
+        let text = '';
+        let count = 0;
         let chunkBytes = 0;
         for (let i = done; i < batch.length; i++) {
           const next = batch[i];
           if (next === undefined) break;
-          const fits = opts.rotate_max_bytes === 0 || size + chunkBytes + next.bytes.length <= opts.rotate_max_bytes;
-          if (chunk.length > 0 && !fits) break;
-          chunk.push(next.bytes);
-          chunkBytes += next.bytes.length;
+          const fits = opts.rotate_max_bytes === 0 || size + chunkBytes + next.bytes <= opts.rotate_max_bytes;
+          if (count > 0 && !fits) break;
+          text += next.text;
+          count++;
+          chunkBytes += next.bytes;
         }
         const before = size;
         try {
-          await writeAll(handle, Buffer.concat(chunk, chunkBytes));
+          await writeAll(handle, Buffer.from(text, 'utf8'));
         } catch (err) {
           // Never leave half a line for the next record to be glued onto.
           await handle.truncate(before).catch(() => undefined);
@@ -210,9 +214,9 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
           await handle.sync();
           dirty = false;
         }
-        counters.written += chunk.length;
-        for (let i = 0; i < chunk.length; i++) batch[done + i]?.w.resolve();
-        done += chunk.length;
+        counters.written += count;
+        for (let i = 0; i < count; i++) batch[done + i]?.w.resolve();
+        done += count;
       }
     } catch (err) {
       const failed = batch.slice(done);
@@ -225,17 +229,32 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
     }
   };
 
+  /** The signal a listener was last added to. */
+  let watched: AbortSignal | null = null;
+
+  /** A deadline passed: its records still queued are not written (those handed to write(2) complete). */
+  const dropAborted = (signal: AbortSignal): void => {
+    if (!queue.some((item) => item.w.signal === signal)) return;
+    const kept: Item[] = [];
+    for (const item of queue) {
+      if (item.w.signal !== signal) kept.push(item);
+      else {
+        counters.failed++;
+        item.w.reject(abortError(signal));
+      }
+    }
+    queue = kept;
+  };
+
   const takeRound = (): Item[] => {
     const batch: Item[] = [];
     let bytes = 0;
     while (queue.length > 0) {
       const next = queue[0];
-      if (next === undefined || (batch.length > 0 && bytes + next.bytes.length > MAX_ROUND_BYTES)) break;
+      if (next === undefined || (batch.length > 0 && bytes + next.bytes > MAX_ROUND_BYTES)) break;
+      // Handed to write(2): out of the queue, so the record completes even if its deadline passes now.
       queue.shift();
-      // Handed to write(2): the record completes even if its deadline passes now.
-      next.taken = true;
-      next.w.signal.removeEventListener('abort', next.onAbort);
-      bytes += next.bytes.length;
+      bytes += next.bytes;
       batch.push(next);
     }
     return batch;
@@ -316,20 +335,14 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
       const refused = refusedWrite(closed ? 'the audit file sink is closed' : null, signal, counters);
       if (refused !== null) return refused;
       const { promise, waiter: w } = waiter(signal);
-      const item: Item = {
-        bytes: Buffer.from(`${record.line}\n`, 'utf8'),
-        w,
-        taken: false,
-        onAbort: () => {
-          if (item.taken) return;
-          const at = queue.indexOf(item);
-          if (at >= 0) queue.splice(at, 1);
-          counters.failed++;
-          w.reject(abortError(signal));
-        },
-      };
-      signal.addEventListener('abort', item.onAbort, { once: true });
-      queue.push(item);
+      const text = `${record.line}\n`;
+      queue.push({ text, bytes: Buffer.byteLength(text, 'utf8'), w });
+      // One listener per deadline signal, not per record: the device shares a signal among a
+      // few consecutive records.
+      if (signal !== watched) {
+        watched = signal;
+        signal.addEventListener('abort', () => dropAborted(signal), { once: true });
+      }
       kick();
       return promise;
     },
@@ -358,7 +371,6 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
         const left = queue;
         queue = [];
         for (const item of left) {
-          item.w.signal.removeEventListener('abort', item.onAbort);
           counters.failed++;
           item.w.reject(new SinkError('closed', 'the audit file sink closed before the record was written'));
         }
