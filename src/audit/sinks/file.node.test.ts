@@ -177,6 +177,20 @@ describe('file sink', () => {
     expect(sink.counters()).toMatchObject({ written: 2, failed: 1 });
   });
 
+  it('writes records submitted in one turn of the event loop in one round, one fsync, even when the sink was idle', async () => {
+    const proto = await fileHandleProto(tmp.dir);
+    const path = join(tmp.dir, 'audit.log');
+    const sink = await createFileSink({ path, fsync: 'always' }, ctx, { runtime: runtime() });
+    const sync = vi.spyOn(proto, 'sync');
+    // A cache hit's request and response records, then a burst from other requests.
+    await Promise.all([sink.write(makeRecord(1), never()), sink.write(makeRecord(2), never())]);
+    expect(sync).toHaveBeenCalledTimes(1);
+    await Promise.all([3, 4, 5, 6].map((n) => sink.write(makeRecord(n), never())));
+    expect(sync).toHaveBeenCalledTimes(2);
+    await sink.close();
+    expect(linesOf(path)).toEqual([1, 2, 3, 4, 5, 6].map((n) => makeRecord(n).line));
+  });
+
   it('drops every queued record of a deadline signal when it aborts, with one listener per signal however many records share it', async () => {
     const proto = await fileHandleProto(tmp.dir);
     const path = join(tmp.dir, 'audit.log');
