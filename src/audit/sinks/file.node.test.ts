@@ -36,11 +36,11 @@ describe('file sink', () => {
     tmp.remove();
   });
 
-  it('writes 200 concurrent records in order with fsync always, with far fewer fsyncs than records', async () => {
+  it.each(['sync', 'async'] as const)('writes 200 concurrent records in order with fsync always, with far fewer fsyncs than records (write: %s)', async (write) => {
     const proto = await fileHandleProto(tmp.dir);
     const sync = vi.spyOn(proto, 'sync');
     const path = join(tmp.dir, 'audit.log');
-    const sink = await createFileSink({ path, fsync: 'always' }, ctx, { runtime: runtime() });
+    const sink = await createFileSink({ path, fsync: 'always', write }, ctx, { runtime: runtime() });
     const records = Array.from({ length: 200 }, (_, i) => makeRecord(i + 1));
     const syncsAtResolve: number[] = [];
     await Promise.all(
@@ -57,6 +57,25 @@ describe('file sink', () => {
     expect(sync.mock.calls.length).toBeLessThanOrEqual(5);
     expect(sink.counters()).toEqual({ written: 200, failed: 0, spooled: 0, dropped: 0 });
     await sink.close();
+  });
+
+  it('fails the records of a round whose write fails, leaves no partial line, and writes the next round to the reopened path (write: async)', async () => {
+    const proto = await fileHandleProto(tmp.dir);
+    const path = join(tmp.dir, 'audit.log');
+    const logger = captureLogger();
+    const sink = await createFileSink({ path, write: 'async' }, ctx, { runtime: { ...runtime(), logger } });
+    await sink.write(makeRecord(1), never());
+    vi.spyOn(proto, 'write').mockImplementationOnce(async function (this: FileHandle) {
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    });
+    const failed = await Promise.allSettled([sink.write(makeRecord(2), never()), sink.write(makeRecord(3), never())]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(failed[0]?.status === 'rejected' ? failed[0].reason : null).toMatchObject({ kind: 'io' });
+    await sink.write(makeRecord(4), never());
+    await sink.close();
+    expect(linesOf(path)).toEqual([makeRecord(1).line, makeRecord(4).line]);
+    expect(sink.counters()).toMatchObject({ written: 2, failed: 2 });
+    expect(JSON.stringify(logger.lines)).toContain('ENOSPC');
   });
 
   it('creates the file with mode 0600, and tightens an existing looser file', async () => {
