@@ -2,10 +2,12 @@
  * The file sink (`type: 'file'`): one record per line, `record.line` byte for byte, so
  * `keygate audit verify` can recompute the chain from the file.
  *
- * One writer loop owns the file. While a write (and its fsync) is in flight, new records
- * queue; the next round writes all of them with one `write` and one `fsync`, so N concurrent
- * requests cost about one fsync, not N (PERFORMANCE.md). Each `write()` resolves only after
- * its own record is written, and fsynced when `fsync: 'always'`.
+ * One writer loop owns the file. A round starts after the current event-loop turn and takes
+ * every record queued by then; while its write (and its fsync) is in flight, new records
+ * queue for the next round. So N concurrent requests cost about one fsync, not N
+ * (PERFORMANCE.md), and a cache hit's two records share one. Each `write()` resolves only
+ * after its own record is written, and fsynced when `fsync: 'always'`. The write itself is
+ * synchronous by default (`write: 'sync'`, decision 0016); fsyncs always run on the pool.
  *
  * Rotation (by size, by age) happens between lines, never inside one: the file is renamed to
  * `<path>.<UTC timestamp>` (`audit.log.20261123T010203Z`, a `-N` suffix when one already
