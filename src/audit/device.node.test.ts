@@ -180,6 +180,10 @@ describe('audit device: pairs, order and checkpoints', () => {
       }
       await Promise.all(submissions);
       expect(requestIds(state.lines)).toEqual(expected);
+      // A pair counts as two records on a shared sink signal: never more than 5 on one.
+      const perSignal = new Map<AbortSignal, number>();
+      for (const signal of state.signals) perSignal.set(signal, (perSignal.get(signal) ?? 0) + 1);
+      expect(Math.max(...perSignal.values())).toBeLessThanOrEqual(5);
       const report = await verifyAuditLines(state.lines, { subtle: runtime.subtle });
       expect(report.problems).toEqual([]);
       const types = state.lines.map((l) => (JSON.parse(l) as { type: string }).type);

@@ -127,29 +127,29 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
   };
 
   /**
-   * The sink-side deadline signal, shared by up to SHARE_MAX submissions made within
-   * `shareWindowMs` of each other. One AbortSignal per record is costly on Node: V8 tends to
+   * The sink-side deadline signal, shared by the records of submissions made within
+   * `shareWindowMs` of each other, SHARE_MAX records at most. One AbortSignal per record is costly on Node: V8 tends to
    * tenure AbortSignals, and each drags its record's objects into the old generation, which
    * then needs full collections that stall the event loop (bench/README.md). A shared signal
    * aborts `deadlineMs + shareWindowMs` after it was opened, so every member gets at least its
-   * full deadline; the request itself is refused at exactly `deadlineMs` by its own timer.
-   * At most SHARE_MAX × 2 listeners (a sink's, and a segment start's) are ever on one signal,
-   * under Node's EventTarget warning threshold of 10.
+   * full deadline; the request itself is refused at exactly `deadlineMs` by its entry in
+   * `deadlines`. At most SHARE_MAX × 2 listeners (a sink's per record, and a segment start's)
+   * are ever on one signal, under Node's EventTarget warning threshold of 10.
    */
   const shareWindowMs = Math.max(1, Math.min(50, Math.floor(settings.deadlineMs / 10)));
   let shared: SharedDeadline | null = null;
 
-  const acquireDeadline = (): SharedDeadline => {
+  const acquireDeadline = (records: number): SharedDeadline => {
     const at = runtime.now();
     let current = shared;
-    if (current === null || current.members >= SHARE_MAX || at - current.openedAt > shareWindowMs || current.controller.signal.aborted) {
+    if (current === null || current.records + records > SHARE_MAX || at - current.openedAt > shareWindowMs || current.controller.signal.aborted) {
       if (current !== null && current.pending === 0) clearTimeout(current.timer);
       const controller = new AbortController();
       const timer = unref(setTimeout(() => controller.abort(new DOMException('the audit write deadline passed', 'TimeoutError')), settings.deadlineMs + shareWindowMs));
-      current = { controller, openedAt: at, timer, members: 0, pending: 0 };
+      current = { controller, openedAt: at, timer, records: 0, pending: 0 };
       shared = current;
     }
-    current.members++;
+    current.records += records;
     current.pending++;
     return current;
   };
@@ -203,7 +203,7 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
   const submitRecords = (events: readonly AuditEvent[]): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       let left = events.length;
-      const deadline = acquireDeadline();
+      const deadline = acquireDeadline(events.length);
       const signal = deadline.controller.signal;
       const entry = deadlines.add(() => reject(unavailable(new Error('deadline'))));
       /** Settles the submission once: at its first failure, or when every record is accepted. */
@@ -284,16 +284,16 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
 
 const isReady = <T>(v: T | Promise<T>): v is T => !(v instanceof Promise);
 
-/** Submissions sharing one sink-side deadline signal at most. */
+/** Records sharing one sink-side deadline signal at most. */
 const SHARE_MAX = 5;
 
 interface SharedDeadline {
   readonly controller: AbortController;
   readonly openedAt: number;
   readonly timer: ReturnType<typeof setTimeout>;
-  /** Submissions that joined (at most SHARE_MAX). */
-  members: number;
-  /** Members whose write has not settled yet. */
+  /** Records of the submissions that joined (at most SHARE_MAX). */
+  records: number;
+  /** Submissions whose records have not all settled yet. */
   pending: number;
 }
 
