@@ -6,8 +6,7 @@
  * every record queued by then; while its write (and its fsync) is in flight, new records
  * queue for the next round. So N concurrent requests cost about one fsync, not N
  * (PERFORMANCE.md), and a cache hit's two records share one. Each `write()` resolves only
- * after its own record is written, and fsynced when `fsync: 'always'`. The write itself is
- * synchronous by default (`write: 'sync'`, decision 0016); fsyncs always run on the pool.
+ * after its own record is written, and fsynced when `fsync: 'always'`.
  *
  * Rotation (by size, by age) happens between lines, never inside one: the file is renamed to
  * `<path>.<UTC timestamp>` (`audit.log.20261123T010203Z`, a `-N` suffix when one already
@@ -23,7 +22,7 @@ import { parseOrThrow } from '../../core/index.js';
 import type { AuditSink, SinkContext } from '../types.js';
 import { MiB, SinkError, abortError, createCounters, durationMs, errorKind, refusedWrite, unrefTimer, waiter } from './common.js';
 import type { Waiter } from './common.js';
-import { syncDir, systemCode, writeAll, writeAllSync } from './node-io.node.js';
+import { syncDir, systemCode, writeAll } from './node-io.node.js';
 import type { SinkDeps } from './types.js';
 
 const fileMode = z
@@ -43,10 +42,6 @@ export const fileSinkOptionsSchema = z.strictObject({
   mode: fileMode.default(0o600).describe('Permissions of the file (and of every new file after rotation): a number or an octal string such as "0600".'),
   fsync: z.enum(['always', 'interval', 'never']).default('always').describe('When written lines are forced to disk: before each write() resolves, every fsync_interval, or when the OS decides.'),
   fsync_interval: durationMs(1).default(1000).describe('With fsync "interval": how often.'),
-  write: z
-    .enum(['sync', 'async'])
-    .default('sync')
-    .describe('How a round of lines is handed to the kernel: "sync" on the event loop (fastest on a local disk), "async" on the thread pool (a hung network filesystem cannot freeze the process; requests fail at their deadline instead). fsyncs are always asynchronous.'),
   rotate_max_bytes: z.int().min(0).max(2 ** 48).default(100 * MiB).describe('Rotate before the file would pass this size; 0 turns size rotation off.'),
   rotate_interval: durationMs(0).default(0).describe('Rotate a non-empty file once it is this old (checked at each write); 0 turns it off.'),
   rotate_keep: z.int().min(0).max(100_000).default(10).describe('Rotated files kept (oldest deleted first); 0 keeps all.'),
@@ -208,9 +203,7 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
         }
         const before = size;
         try {
-          const bytes = Buffer.from(text, 'utf8');
-          if (opts.write === 'sync') writeAllSync(handle.fd, bytes);
-          else await writeAll(handle, bytes);
+          await writeAll(handle, Buffer.from(text, 'utf8'));
         } catch (err) {
           // Never leave half a line for the next record to be glued onto.
           await handle.truncate(before).catch(() => undefined);

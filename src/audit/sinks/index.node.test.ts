@@ -32,7 +32,6 @@ describe('audit sink registry', () => {
       mode: 0o600,
       fsync: 'always',
       fsync_interval: 1000,
-      write: 'sync',
       rotate_max_bytes: 100 * 1024 * 1024,
       rotate_interval: 0,
       rotate_keep: 10,

@@ -1,6 +1,5 @@
 /** File helpers shared by the file sink and the spool (Node). */
 
-import { writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
@@ -11,20 +10,6 @@ export async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<v
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
     if (bytesWritten <= 0) throw new Error('short write');
     offset += bytesWritten;
-  }
-}
-
-/**
- * `writeAll` on the calling thread: no thread-pool hop per write. For a local file a write
- * into the page cache takes microseconds; it blocks the event loop for as long as the
- * kernel takes.
- */
-export function writeAllSync(fd: number, bytes: Uint8Array): void {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const written = writeSync(fd, bytes, offset, bytes.length - offset);
-    if (written <= 0) throw new Error('short write');
-    offset += written;
   }
 }
 
