@@ -163,6 +163,10 @@ describe('read cache: hits, keys and TTL', () => {
     derive(uncached);
     derive(uncached);
     expect(computed).toBe(3);
+    // Other keys on the same answer are remembered apart.
+    const other = (k: string) => cache.derive(cached, k, () => (computed++, k));
+    expect([other('a'), other('b'), other('a'), other('b'), derive(cached)]).toEqual(['a', 'b', 'a', 'b', '{"value":"v1"}']);
+    expect(computed).toBe(5);
   });
 
   it('keeps `__proto__` keys as data, never as a prototype', async () => {
@@ -478,6 +482,27 @@ describe('read cache: invalidation', () => {
     const outcomes = [];
     for (const k of keys) outcomes.push((await cache.read(k, b.load)).outcome);
     expect(outcomes).toEqual(['miss', 'miss', 'miss', 'miss', 'miss', 'hit', 'hit', 'hit']);
+  });
+
+  it('keeps a path\'s keys right as its group grows from one key to several and shrinks by eviction', async () => {
+    const { cache, req, bus } = setup({ maxEntries: 3 });
+    const b = backend();
+    const latest = req('p');
+    const v1 = req('p', { params: { version: '1' } });
+    const v2 = req('p', { params: { version: '2' } });
+    for (const k of [latest, v1, v2]) await cache.read(k, b.load);
+    // A fourth entry evicts the least recently used (`latest`), leaving two keys in the group.
+    await cache.read(req('q'), b.load);
+    expect(cache.stats().entries).toBe(3);
+    await bus.publish({ kind: 'path', mountId: 'm1', path: 'p' });
+    expect(cache.stats().entries).toBe(1);
+    for (const k of [v1, v2]) expect((await cache.read(k, b.load)).outcome).toBe('miss');
+    // A lone key, replaced in place and then invalidated.
+    await bus.publish({ kind: 'path', mountId: 'm1', path: 'q' });
+    await cache.read(req('q'), b.load);
+    await cache.read(req('q', { bypass: true }), b.load);
+    await bus.publish({ kind: 'path', mountId: 'm1', path: 'q' });
+    expect((await cache.read(req('q'), b.load)).outcome).toBe('miss');
   });
 
   it('drops a whole mount, or everything', async () => {
