@@ -231,6 +231,26 @@ describe('audit device: pairs, order and checkpoints', () => {
     expect(report.problems).toEqual([]);
   });
 
+  it('treats a sink that throws instead of rejecting as a failed write: refused, and a new segment follows', async () => {
+    let writes = 0;
+    const { sink, state } = recordingSink();
+    const throwing: AuditSink = {
+      ...sink,
+      write: (record, signal) => {
+        if (++writes === 3) throw new Error('sink bug');
+        return sink.write(record, signal);
+      },
+    };
+    const d = await device(throwing, 2000);
+    const failed = await d.submitPair(event('t'), { ...event('t'), type: 'response', status: 200 }).catch((err: unknown) => err);
+    expect(isGatewayError(failed) && failed.code).toBe('ERR_AUDIT_UNAVAILABLE');
+    await d.submit(event('next'));
+    const types = state.lines.map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(types).toEqual(['segment-start', 'request', 'segment-start', 'request']);
+    const report = await verifyAuditLines(state.lines, { subtle: runtime.subtle });
+    expect(report.problems).toEqual([]);
+  });
+
   it('refuses a pair at the deadline when the sink hangs', async () => {
     const { sink, state } = recordingSink();
     const d = await device(sink, 200);

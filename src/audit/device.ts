@@ -89,9 +89,18 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
   const segmentStart = (reason: string) =>
     signed('segment-start', { reason, previous: acknowledged === null ? null : { segment: acknowledged.segment, seq: acknowledged.seq, hash: acknowledged.hash } });
 
+  /** The sink's write; a sink that throws instead of rejecting is a failed write all the same. */
+  const writeToSink = (record: ChainedRecord, signal: AbortSignal): Promise<void> => {
+    try {
+      return sink.write(record, signal);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error('the audit sink failed'));
+    }
+  };
+
   /** Hands a record to the sink (in chain order) and tracks what it acknowledged. */
   const deliver = (record: ChainedRecord, signal: AbortSignal): Promise<void> =>
-    sink.write(record, signal).then(
+    writeToSink(record, signal).then(
       () => {
         const head = { segment: record.record.segment as string, seq: record.seq, hash: record.record.hash as string };
         if (acknowledged === null || acknowledged.segment !== head.segment || acknowledged.seq < head.seq) acknowledged = head;
