@@ -68,6 +68,26 @@ describe('audit broker', () => {
     expect(isGatewayError(failed, 'ERR_AUDIT_UNAVAILABLE')).toBe(true);
   });
 
+  it('hands a pair to every device, and fails it closed only when no required device accepts it', async () => {
+    const { broker, sinks } = await setup([device('a'), device('b'), device('optional', { required: false })]);
+    const pair = (id: string) => broker.logPair(event(id), { ...event(id, 'response'), status: 200 });
+    await pair('x1');
+    for (const name of ['a', 'b', 'optional']) {
+      const ids = (sinks.get(name)?.lines ?? []).map((l) => (JSON.parse(l) as { request_id?: string }).request_id).filter((id) => id !== undefined);
+      expect(ids).toEqual(['x1', 'x1']);
+    }
+    const set = (name: string, mode: 'ok' | 'fail') => {
+      const sink = sinks.get(name);
+      if (sink !== undefined) sink.mode = mode;
+    };
+    set('a', 'fail');
+    set('optional', 'fail');
+    await expect(pair('x2')).resolves.toBeUndefined();
+    set('b', 'fail');
+    const failed = await pair('x3').catch((err: unknown) => err);
+    expect(isGatewayError(failed, 'ERR_AUDIT_UNAVAILABLE')).toBe(true);
+  });
+
   it('lets requests through when no device is configured', async () => {
     const { broker } = await setup([]);
     await expect(broker.logRequest(event('r1'))).resolves.toBeUndefined();
