@@ -192,6 +192,29 @@ describe('audit device: pairs, order and checkpoints', () => {
     });
   }
 
+  it('keeps order when the records are ready at once but the chain digest is asynchronous (WebCrypto, nothing to HMAC)', async () => {
+    const { sink, state } = recordingSink();
+    const d = await device(sink, 2000, { digests: 'webcrypto' });
+    const bare = (id: string): AuditEvent => ({ ...event(id), requestData: {} });
+    const ids: string[] = [];
+    const submissions: Promise<void>[] = [];
+    for (let i = 0; i < 30; i++) {
+      if (i % 2 === 0) {
+        ids.push(`b${i}`);
+        submissions.push(d.submit(bare(`b${i}`)));
+      } else {
+        ids.push(`b${i}`, `b${i}`);
+        submissions.push(d.submitPair(bare(`b${i}`), { ...bare(`b${i}`), type: 'response', status: 204 }));
+      }
+      if (i % 7 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(submissions);
+    expect(requestIds(state.lines)).toEqual(ids);
+    const report = await verifyAuditLines(state.lines, { subtle: runtime.subtle });
+    expect(report.problems).toEqual([]);
+    expect(report.records).toBe(1 + ids.length);
+  });
+
   it('resolves a pair only once both records are accepted', async () => {
     const { sink, state } = recordingSink();
     const d = await device(sink, 10_000);
