@@ -79,13 +79,16 @@ export function createNodeListener(core: KeygateCore, app: { fetch(request: Requ
   const write = (outgoing: ServerResponse, answer: Answer, requestId: string): void => {
     // The client may be gone; the request is on record either way.
     if (outgoing.destroyed || outgoing.headersSent) return;
-    const headers: Record<string, string | number> = requestId === '' ? { ...answer.headers } : { ...answer.headers, 'x-request-id': requestId };
+    // A flat [name, value, …] list (writeHead takes one): no object copied per answer.
+    const headers: (string | number)[] = [];
+    for (const [name, value] of Object.entries(answer.headers)) headers.push(name, value);
+    if (requestId !== '') headers.push('x-request-id', requestId);
     if (answer.body === null) {
       outgoing.writeHead(answer.status, headers);
       outgoing.end();
       return;
     }
-    headers['content-length'] = Buffer.byteLength(answer.body);
+    headers.push('content-length', Buffer.byteLength(answer.body));
     outgoing.writeHead(answer.status, headers);
     outgoing.end(answer.body);
   };
