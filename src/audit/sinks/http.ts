@@ -11,10 +11,10 @@
  */
 
 import { z } from 'zod';
-import { parseOrThrow, readStreamBounded, sensitive, utf8 } from '../../core/index.js';
+import { parseOrThrow, readStreamBounded, sensitive, utf8, utf8ByteLength } from '../../core/index.js';
 import type { JsonObject } from '../../core/index.js';
 import type { AuditSink, ChainedRecord, SinkContext } from '../types.js';
-import { MiB, TransportError, durationMs, parseRetryAfter, utf8Length } from './common.js';
+import { MiB, TransportError, durationMs, parseRetryAfter } from './common.js';
 import { createQueuedSink } from './delivery.js';
 import { toOcsfApiActivity } from './ocsf.js';
 import type { EncodedEntry, SinkDeps, Spool, Transport } from './types.js';
@@ -132,7 +132,7 @@ export function encodeHttpEntry(record: ChainedRecord, opts: Pick<HttpSinkOption
       text = `${docText}\n`;
       break;
   }
-  return { text, bytes: utf8Length(text) };
+  return { text, bytes: utf8ByteLength(text) };
 }
 
 async function gzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {

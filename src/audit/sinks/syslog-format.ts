@@ -4,7 +4,7 @@
  * message whatever the framing).
  */
 
-import { utf8Length } from './common.js';
+import { utf8ByteLength } from '../../core/index.js';
 
 /** RFC 5424 facility codes by name. */
 export const SYSLOG_FACILITIES = {
@@ -85,5 +85,5 @@ export function formatRfc5424(header: SyslogHeader, msg: string): string {
 
 /** RFC 6587 octet counting: `LEN SP MSG`, LEN the message's length in octets. */
 export function octetCounted(message: string): string {
-  return `${utf8Length(message)} ${message}`;
+  return `${utf8ByteLength(message)} ${message}`;
 }

@@ -17,9 +17,9 @@ import type { Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { z } from 'zod';
-import { parseOrThrow } from '../../core/index.js';
+import { parseOrThrow, utf8ByteLength } from '../../core/index.js';
 import type { AuditSink, SinkContext } from '../types.js';
-import { MiB, SinkError, TransportError, durationMs, utf8Length } from './common.js';
+import { MiB, SinkError, TransportError, durationMs } from './common.js';
 import { createQueuedSink } from './delivery.js';
 import { spoolOptionsSchema } from './spool.node.js';
 import { SEVERITY_INFO, SYSLOG_FACILITIES, formatRfc5424, octetCounted, syslogTimestamp } from './syslog-format.js';
@@ -91,14 +91,14 @@ export async function createSyslogSink(options: unknown, ctx: SinkContext, deps:
       record.line,
     );
     if (opts.transport === 'udp') {
-      const bytes = utf8Length(message);
+      const bytes = utf8ByteLength(message);
       if (bytes > opts.max_datagram_bytes) {
         throw new SinkError('too_large', `the record's syslog message is ${bytes} bytes, over max_datagram_bytes (${opts.max_datagram_bytes}); it was not sent`);
       }
       return { text: message, bytes };
     }
     const text = octetCounted(message);
-    return { text, bytes: utf8Length(text) };
+    return { text, bytes: utf8ByteLength(text) };
   };
 
   return createQueuedSink({
