@@ -20,6 +20,22 @@ async function fileHandleProto(dir: string): Promise<FileHandle> {
   return proto;
 }
 
+/** Stalls the first fsync until `release.now()`: a slow disk cannot be produced otherwise. */
+function stallFirstSync(proto: FileHandle): { release: { stalled: boolean; now: () => void } } {
+  const original = proto.sync;
+  const release = { stalled: false, now: () => undefined as void };
+  vi.spyOn(proto, 'sync').mockImplementation(async function (this: FileHandle) {
+    if (!release.stalled) {
+      release.stalled = true;
+      await new Promise<void>((r) => {
+        release.now = r;
+      });
+    }
+    return original.call(this);
+  });
+  return { release };
+}
+
 const linesOf = (path: string) => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
 
 describe('file sink', () => {
@@ -168,27 +184,15 @@ describe('file sink', () => {
     const proto = await fileHandleProto(tmp.dir);
     const path = join(tmp.dir, 'audit.log');
     const sink = await createFileSink({ path }, ctx, { runtime: runtime() });
-    // Stall the first fsync: a slow disk cannot be produced otherwise.
-    let release: () => void = () => undefined;
-    const original = proto.sync;
-    let stalled = false;
-    vi.spyOn(proto, 'sync').mockImplementation(async function (this: FileHandle) {
-      if (!stalled) {
-        stalled = true;
-        await new Promise<void>((r) => {
-          release = r;
-        });
-      }
-      return original.call(this);
-    });
+    const { release } = stallFirstSync(proto);
     const first = sink.write(makeRecord(1), never());
-    await vi.waitFor(() => expect(stalled).toBe(true));
+    await vi.waitFor(() => expect(release.stalled).toBe(true));
     const deadline = new AbortController();
     const second = sink.write(makeRecord(2), deadline.signal);
     const third = sink.write(makeRecord(3), never());
     deadline.abort(new SinkError('aborted', 'deadline'));
     await expect(second).rejects.toMatchObject({ kind: 'aborted' });
-    release();
+    release.now();
     await first;
     await third;
     await sink.close();
@@ -214,20 +218,9 @@ describe('file sink', () => {
     const proto = await fileHandleProto(tmp.dir);
     const path = join(tmp.dir, 'audit.log');
     const sink = await createFileSink({ path }, ctx, { runtime: runtime() });
-    let release: () => void = () => undefined;
-    const original = proto.sync;
-    let stalled = false;
-    vi.spyOn(proto, 'sync').mockImplementation(async function (this: FileHandle) {
-      if (!stalled) {
-        stalled = true;
-        await new Promise<void>((r) => {
-          release = r;
-        });
-      }
-      return original.call(this);
-    });
+    const { release } = stallFirstSync(proto);
     const first = sink.write(makeRecord(1), never());
-    await vi.waitFor(() => expect(stalled).toBe(true));
+    await vi.waitFor(() => expect(release.stalled).toBe(true));
     const shared = new AbortController();
     const other = new AbortController();
     const writes = [2, 3, 4].map((n) => sink.write(makeRecord(n), shared.signal));
@@ -238,7 +231,7 @@ describe('file sink', () => {
     expect(getEventListeners(shared.signal, 'abort').length).toBeLessThanOrEqual(2);
     shared.abort(new SinkError('aborted', 'deadline'));
     for (const w of writes) await expect(w).rejects.toMatchObject({ kind: 'aborted' });
-    release();
+    release.now();
     await first;
     await kept;
     await sink.close();
