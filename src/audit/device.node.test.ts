@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebRuntime, isGatewayError } from '../core/index.js';
 import { createSigner, generateSigningKey } from './chain.js';
+import type { ChainHead } from './chain.js';
 import { startAuditDevice } from './device.js';
 import type { AuditDevice } from './device.js';
 import { createWebAuditDigests } from './digests.js';
@@ -47,7 +48,11 @@ function recordingSink() {
   return { sink, state };
 }
 
-async function device(sink: AuditSink, deadlineMs: number, opts: { digests?: 'node' | 'webcrypto'; checkpointEvery?: number } = {}): Promise<AuditDevice> {
+async function device(
+  sink: AuditSink,
+  deadlineMs: number,
+  opts: { digests?: 'node' | 'webcrypto'; checkpointEvery?: number; onCheckpoint?: (head: ChainHead) => Promise<void>; headWriteIntervalMs?: number } = {},
+): Promise<AuditDevice> {
   const keys = await generateSigningKey(runtime.subtle);
   const digests = opts.digests === 'webcrypto' ? createWebAuditDigests(runtime.subtle) : createNodeAuditDigests();
   const started = await startAuditDevice({
@@ -57,7 +62,8 @@ async function device(sink: AuditSink, deadlineMs: number, opts: { digests?: 'no
     signer: await createSigner(runtime.subtle, keys.pkcs8, keys.publicKey),
     runtime,
     previous: null,
-    onCheckpoint: async () => undefined,
+    onCheckpoint: opts.onCheckpoint ?? (async () => undefined),
+    ...(opts.headWriteIntervalMs === undefined ? {} : { headWriteIntervalMs: opts.headWriteIntervalMs }),
     digests,
   });
   devices.push(started);
@@ -284,5 +290,38 @@ describe('audit device: pairs, order and checkpoints', () => {
     expect(isGatewayError(failed) && failed.code).toBe('ERR_AUDIT_UNAVAILABLE');
     expect(Date.now() - started).toBeGreaterThanOrEqual(195);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('audit device: persisted chain heads', () => {
+  it('persists the newest checkpoint head at most once per interval, and the last one when it closes', async () => {
+    const { sink, state } = recordingSink();
+    const heads: ChainHead[] = [];
+    const d = await device(sink, 2000, { checkpointEvery: 2, onCheckpoint: async (head) => void heads.push(head), headWriteIntervalMs: 60_000 });
+    for (let i = 0; i < 20; i++) await d.submit(event(`r${i}`));
+    // Ten checkpoints in the log (the last one's signature may still be on its way);
+    // the first head written at once, the other nine held back.
+    const checkpointLines = () => state.lines.filter((l) => l.includes('"type":"checkpoint"'));
+    for (let i = 0; i < 100 && checkpointLines().length < 10; i++) await new Promise((r) => setTimeout(r, 5));
+    const checkpoints = checkpointLines();
+    expect(checkpoints).toHaveLength(10);
+    expect(heads).toHaveLength(1);
+    expect(heads[0]?.seq).toBe((JSON.parse(checkpoints[0] ?? '{}') as { seq: number }).seq);
+    const last = JSON.parse(checkpoints.at(-1) ?? '{}') as { segment: string; seq: number; hash: string };
+
+    await d.close();
+    devices.splice(devices.indexOf(d), 1);
+    // Closing wrote the newest head without waiting out the interval: what the next process links to.
+    expect(heads).toHaveLength(2);
+    expect(heads[1]).toEqual({ segment: last.segment, seq: last.seq, hash: last.hash });
+  });
+
+  it('persists every checkpoint head with an interval of 0', async () => {
+    const { sink } = recordingSink();
+    const heads: ChainHead[] = [];
+    const d = await device(sink, 2000, { checkpointEvery: 2, onCheckpoint: async (head) => void heads.push(head), headWriteIntervalMs: 0 });
+    for (let i = 0; i < 6; i++) await d.submit(event(`r${i}`));
+    for (let i = 0; i < 100 && heads.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(heads.map((h) => h.seq)).toEqual([4, 7, 10]);
   });
 });

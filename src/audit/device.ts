@@ -13,6 +13,7 @@ import type { ChainHead, Signer } from './chain.js';
 import { createDeadlineQueue } from './deadline-queue.js';
 import type { AuditDigests } from './digests.js';
 import type { Hmacer } from './hmac.js';
+import { createLatestWriter } from './latest-writer.js';
 import { buildRecord } from './record.js';
 import type { AuditEvent } from './record.js';
 import type { AuditSink, ChainedRecord, SinkCounters } from './types.js';
@@ -57,8 +58,13 @@ export interface DeviceDeps {
   runtime: Pick<Runtime, 'now' | 'randomUUID' | 'subtle' | 'logger'>;
   /** The head the previous process last checkpointed, to link the new segment to. */
   previous: ChainHead | null;
-  /** Persists the head at each checkpoint (so the next start can link to it). */
+  /**
+   * Persists the head after a checkpoint (so the next start can link to it): at most once per
+   * `headWriteIntervalMs`, the newest head, and at once when the device closes.
+   */
   onCheckpoint(head: ChainHead): Promise<void>;
+  /** Default 1 s (decision 0017); 0 persists every checkpoint's head. */
+  headWriteIntervalMs?: number;
   /** The chain's SHA-256 (default WebCrypto; the Node entry passes node:crypto's). */
   digests?: Pick<AuditDigests, 'sha256Hex'>;
 }
@@ -125,12 +131,21 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
     return run;
   };
 
-  const checkpoint = async (): Promise<Promise<void>[]> => {
+  const heads = createLatestWriter((head: ChainHead) => deps.onCheckpoint(head), deps.headWriteIntervalMs ?? HEAD_WRITE_INTERVAL_MS, runtime.now);
+
+  /** Appends a signed checkpoint; once the sink has it, its head is persisted (at once when `final`). */
+  const checkpoint = async (final = false): Promise<Promise<void>[]> => {
     sinceCheckpoint = 0;
     lastCheckpointAt = runtime.now();
     const record = await signed('checkpoint', {});
     const head = chain.head();
-    const delivery = deliver(record, AbortSignal.timeout(settings.deadlineMs)).then(() => deps.onCheckpoint(head));
+    const delivery = deliver(record, AbortSignal.timeout(settings.deadlineMs)).then(() => {
+      const written = heads.write(head);
+      if (!final) return written;
+      // The same write as `written` (or a newer head's), started now: one rejection to handle.
+      written.catch(() => undefined);
+      return heads.flush();
+    });
     delivery.catch((err: unknown) => runtime.logger.warn({ device: settings.name, err: errorKind(err) }, 'audit checkpoint not written'));
     return [delivery];
   };
@@ -283,15 +298,20 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
       if (shared !== null && shared.pending === 0) clearTimeout(shared.timer);
       await tail.catch(() => undefined);
       if (sinceCheckpoint > 0) {
-        const [last] = await step(checkpoint).catch(() => []);
+        const [last] = await step(() => checkpoint(true)).catch(() => []);
         await last?.catch(() => undefined);
       }
+      // A head the interval was holding back (no record since its checkpoint).
+      await heads.flush().catch(() => undefined);
       await sink.close(AbortSignal.timeout(settings.deadlineMs));
     },
   };
 }
 
 const isReady = <T>(v: T | Promise<T>): v is T => !(v instanceof Promise);
+
+/** The least time between two head writes (decision 0017). */
+const HEAD_WRITE_INTERVAL_MS = 1000;
 
 /** Records sharing one sink-side deadline signal at most. */
 const SHARE_MAX = 5;
