@@ -42,4 +42,19 @@ describe('audit chain', () => {
     const report = await verifyAuditLines(lines, { subtle: runtime.subtle });
     expect(report.problems.filter((p) => p.kind === 'edited')).toEqual([]);
   });
+
+  it('links serialised bodies as it links objects, gives the segment and hash beside the record, and refuses what is not a non-empty object', async () => {
+    const a = createChain(runtime, 'seg "quoted"', createNodeAuditDigests());
+    const b = createChain(runtime, 'seg "quoted"', createNodeAuditDigests());
+    const body = { type: 'request', path: 'a\\b\u2028', n: 1 };
+    const fromObject = a.append('dev"ice', { ...body }) as ChainedRecord;
+    const fromJson = b.appendJson('dev"ice', JSON.stringify(body)) as ChainedRecord;
+    expect(fromJson.line).toBe(fromObject.line);
+    expect([fromJson.segment, fromJson.seq, fromJson.hash]).toEqual(['seg "quoted"', 1, fromJson.record.hash]);
+    expect(fromJson.record.device).toBe('dev"ice');
+    b.restart('next');
+    expect((b.appendJson('d', '{"x":1}') as ChainedRecord).record.segment).toBe('next');
+    for (const bad of ['{}', '', '[1]', '"x"']) expect(() => b.appendJson('d', bad)).toThrow('non-empty JSON object');
+  });
 });
+

@@ -14,7 +14,7 @@ import { createDeadlineQueue } from './deadline-queue.js';
 import type { AuditDigests } from './digests.js';
 import type { Hmacer } from './hmac.js';
 import { createLatestWriter } from './latest-writer.js';
-import { buildRecord } from './record.js';
+import { buildRecordText } from './record.js';
 import type { AuditEvent } from './record.js';
 import type { AuditSink, ChainedRecord, SinkCounters } from './types.js';
 
@@ -108,7 +108,7 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
   const deliver = (record: ChainedRecord, signal: AbortSignal): Promise<void> =>
     writeToSink(record, signal).then(
       () => {
-        const head = { segment: record.record.segment as string, seq: record.seq, hash: record.record.hash as string };
+        const head = { segment: record.segment, seq: record.seq, hash: record.hash };
         if (acknowledged === null || acknowledged.segment !== head.segment || acknowledged.seq < head.seq) acknowledged = head;
       },
       (err: unknown) => {
@@ -200,19 +200,19 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
   /** Each submission's deadline: one timer for the device, not one per record. */
   const deadlines = createDeadlineQueue(settings.deadlineMs);
 
-  /** Chains `bodies` in order: synchronously when the chain's digest is, else awaiting each link in turn. */
-  const appendAll = (bodies: readonly JsonObject[]): ChainedRecord[] | Promise<ChainedRecord[]> => {
+  /** Chains the record texts `bodies` in order: synchronously when the chain's digest is, else awaiting each link in turn. */
+  const appendAll = (bodies: readonly string[]): ChainedRecord[] | Promise<ChainedRecord[]> => {
     const records: ChainedRecord[] = [];
     for (const [i, body] of bodies.entries()) {
-      const record = chain.append(settings.name, body);
+      const record = chain.appendJson(settings.name, body);
       if (record instanceof Promise) return appendRest(records, record, bodies.slice(i + 1));
       records.push(record);
     }
     return records;
   };
-  const appendRest = async (records: ChainedRecord[], pending: Promise<ChainedRecord>, rest: readonly JsonObject[]): Promise<ChainedRecord[]> => {
+  const appendRest = async (records: ChainedRecord[], pending: Promise<ChainedRecord>, rest: readonly string[]): Promise<ChainedRecord[]> => {
     records.push(await pending);
-    for (const body of rest) records.push(await chain.append(settings.name, body));
+    for (const body of rest) records.push(await chain.appendJson(settings.name, body));
     return records;
   };
 
@@ -254,7 +254,7 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
         return started;
       };
       try {
-        const bodies = events.map((event) => buildRecord(event, hmacer, settings.logRaw));
+        const bodies = events.map((event) => buildRecordText(event, hmacer, settings.logRaw));
         if (stepsPending === 0 && !restartPending && bodies.every(isReady)) {
           const records = appendAll(bodies);
           if (records instanceof Promise) {

@@ -31,8 +31,14 @@ export interface Hmacer {
   data(data: SafeJsonValue | undefined): Promise<JsonValue>;
   /** `identifier`, synchronous when the digest is (Node): the record builder's hot path. */
   identifierNow(value: string): string | Promise<string>;
-  /** `data`, synchronous when the digest is (Node): the record builder's hot path. */
+  /** `data`, synchronous when the digest is (Node). */
   dataNow(data: SafeJsonValue | undefined): JsonValue | Promise<JsonValue>;
+  /**
+   * `JSON.stringify` of `dataNow(data)`: the record builder's hot path. For a deeply frozen
+   * object the text is remembered with the HMAC'd copy (a cache hit's answer: the same text
+   * on every hit).
+   */
+  dataJsonNow(data: SafeJsonValue | undefined): string | Promise<string>;
 }
 
 /** Identifiers remembered per device key; the memo starts over when full. */
@@ -72,19 +78,38 @@ export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subt
     return waits === null ? out : Promise.all(waits).then(() => out);
   };
 
-  const remembered = new WeakMap<object, JsonValue>();
-  const remember = (d: object & SafeJsonValue, result: JsonValue): JsonValue => {
+  const remembered = new WeakMap<object, Remembered>();
+  const remember = (d: object & SafeJsonValue, result: JsonValue): Remembered | JsonValue => {
     // Only deeply frozen objects are remembered, so what is remembered can never change.
     if (!isDeeplyFrozen(d, 0)) return result;
-    remembered.set(d, deepFreeze(result));
-    return result;
+    const entry = new Remembered(deepFreeze(result));
+    remembered.set(d, entry);
+    return entry;
   };
-  const dataNow = (d: SafeJsonValue | undefined): JsonValue | Promise<JsonValue> => {
+  const isRemembered = (v: Remembered | JsonValue): v is Remembered => v instanceof Remembered;
+  /** The remembered entry of a frozen object, computing it (or the plain HMAC'd copy of anything else). */
+  const lookup = (d: SafeJsonValue | undefined): Remembered | JsonValue | Promise<Remembered | JsonValue> => {
     if (typeof d !== 'object' || d === null || d instanceof Sensitive || !Object.isFrozen(d)) return walk(d, 0);
     const known = remembered.get(d);
     if (known !== undefined) return known;
     const result = walk(d, 0);
     return isPromise(result) ? result.then((r) => remember(d, r)) : remember(d, result);
+  };
+  const dataNow = (d: SafeJsonValue | undefined): JsonValue | Promise<JsonValue> => {
+    const found = lookup(d);
+    if (isPromise(found)) return found.then((f) => (isRemembered(f) ? f.value : f));
+    return isRemembered(found) ? found.value : found;
+  };
+  const textOf = (found: Remembered | JsonValue): string => {
+    if (!isRemembered(found)) return JSON.stringify(found);
+    found.json ??= JSON.stringify(found.value);
+    return found.json;
+  };
+  const dataJsonNow = (d: SafeJsonValue | undefined): string | Promise<string> => {
+    // Most requests carry no data and no parameters.
+    if (isEmptyObject(d)) return '{}';
+    const found = lookup(d);
+    return isPromise(found) ? found.then(textOf) : textOf(found);
   };
 
   const identifiers = new Map<string, string>();
@@ -106,7 +131,21 @@ export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subt
     data: async (d) => dataNow(d),
     identifierNow,
     dataNow,
+    dataJsonNow,
   };
+}
+
+/** A remembered HMAC'd copy (deeply frozen) and, once asked for, its JSON text. */
+class Remembered {
+  json: string | null = null;
+  constructor(readonly value: JsonValue) {}
+}
+
+/** A plain object with no own keys (not an array, not a `Sensitive`). */
+function isEmptyObject(v: SafeJsonValue | undefined): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Sensitive) return false;
+  for (const key in v) if (Object.hasOwn(v, key)) return false;
+  return true;
 }
 
 /** Whether every object and array in `v` (inside `Sensitive` values too) is frozen. */

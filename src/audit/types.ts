@@ -13,11 +13,15 @@ import type { JsonObject } from '../core/index.js';
  */
 export interface ChainedRecord {
   /** The record object (already HMAC'd and chained: `seq`, `prev_hash`, `hash` inside). */
-  record: JsonObject;
+  readonly record: JsonObject;
   /** `JSON.stringify(record)`: what is written to line-oriented sinks, byte for byte. */
-  line: string;
+  readonly line: string;
   /** The device's sequence number of this record. */
-  seq: number;
+  readonly seq: number;
+  /** The chain segment it belongs to. */
+  readonly segment: string;
+  /** Its hash (the record's `hash` field). */
+  readonly hash: string;
 }
 
 /** Delivery counters a sink keeps; exposed at `GET /api/v1/sys/audit`. */

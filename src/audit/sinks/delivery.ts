@@ -84,8 +84,8 @@ interface Item {
 export function recordFromLine(line: string): ChainedRecord {
   // Records nest request data a few levels below the gateway's own depth limit.
   const record = parseJsonObject(line, SPOOLED_MAX_DEPTH);
-  const seq = record.seq;
-  return { record, line, seq: typeof seq === 'number' ? seq : 0 };
+  const { seq, segment, hash } = record;
+  return { record, line, seq: typeof seq === 'number' ? seq : 0, segment: typeof segment === 'string' ? segment : '', hash: typeof hash === 'string' ? hash : '' };
 }
 
 /** Builds a queued, batched sink over `transport` (see the module comment). */

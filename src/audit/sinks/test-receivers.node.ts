@@ -44,7 +44,7 @@ export function makeRecord(seq: number, extra: JsonObject = {}): ChainedRecord {
     hash: `h${seq}`,
     ...extra,
   };
-  return { record, line: JSON.stringify(record), seq };
+  return { record, line: JSON.stringify(record), seq, segment: 'seg-1', hash: `h${seq}` };
 }
 
 /** A logger that keeps every call as one JSON line (object and message), for log assertions. */
