@@ -152,21 +152,24 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
 
   /**
    * The sink-side deadline signal, shared by the records of submissions made within
-   * `shareWindowMs` of each other, SHARE_MAX records at most. One AbortSignal per record is costly on Node: V8 tends to
+   * `shareWindowMs` of each other, `shareMax` records at most. One AbortSignal per record is costly on Node: V8 tends to
    * tenure AbortSignals, and each drags its record's objects into the old generation, which
    * then needs full collections that stall the event loop (bench/README.md). A shared signal
    * aborts `deadlineMs + shareWindowMs` after it was opened, so every member gets at least its
    * full deadline; the request itself is refused at exactly `deadlineMs` by its entry in
-   * `deadlines`. At most SHARE_MAX × 2 listeners (a sink's per record, and a segment start's)
-   * are ever on one signal, under Node's EventTarget warning threshold of 10.
+   * `deadlines`. For a sink that listens per record, at most SHARE_MAX × 2 listeners (a
+   * sink's per record, and a segment start's) are ever on one signal, under Node's
+   * EventTarget warning threshold of 10; a sink that listens once per signal shares one among
+   * up to SHARE_MAX_ONE_LISTENER records.
    */
   const shareWindowMs = Math.max(1, Math.min(50, Math.floor(settings.deadlineMs / 10)));
+  const shareMax = sink.oneListenerPerSignal === true ? SHARE_MAX_ONE_LISTENER : SHARE_MAX;
   let shared: SharedDeadline | null = null;
 
   const acquireDeadline = (records: number): SharedDeadline => {
     const at = runtime.now();
     let current = shared;
-    if (current === null || current.records + records > SHARE_MAX || at - current.openedAt > shareWindowMs || current.controller.signal.aborted) {
+    if (current === null || current.records + records > shareMax || at - current.openedAt > shareWindowMs || current.controller.signal.aborted) {
       if (current !== null && current.pending === 0) clearTimeout(current.timer);
       const controller = new AbortController();
       const timer = unref(setTimeout(() => controller.abort(new DOMException('the audit write deadline passed', 'TimeoutError')), settings.deadlineMs + shareWindowMs));
@@ -313,14 +316,16 @@ const isReady = <T>(v: T | Promise<T>): v is T => !(v instanceof Promise);
 /** The least time between two head writes (decision 0017). */
 const HEAD_WRITE_INTERVAL_MS = 1000;
 
-/** Records sharing one sink-side deadline signal at most. */
+/** Records sharing one sink-side deadline signal at most, for a sink that listens per record… */
 const SHARE_MAX = 5;
+/** …and for one that adds one listener per signal (`AuditSink.oneListenerPerSignal`). */
+const SHARE_MAX_ONE_LISTENER = 64;
 
 interface SharedDeadline {
   readonly controller: AbortController;
   readonly openedAt: number;
   readonly timer: ReturnType<typeof setTimeout>;
-  /** Records of the submissions that joined (at most SHARE_MAX). */
+  /** Records of the submissions that joined (at most `shareMax`). */
   records: number;
   /** Submissions whose records have not all settled yet. */
   pending: number;

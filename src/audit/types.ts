@@ -47,6 +47,14 @@ export interface SinkCounters {
 export interface AuditSink {
   /** The sink type: `file`, `stdout`, `syslog`, `http`. */
   readonly type: string;
+  /**
+   * True when the sink adds at most one abort listener to a signal however many records it
+   * is handed with (the file sink). The device then shares one deadline signal among more
+   * records (decision 0014's finding: every AbortSignal costs, and V8 tends to tenure them);
+   * a sink that listens per record gets a signal per few records, under Node's warning
+   * threshold of 10 listeners on one target.
+   */
+  readonly oneListenerPerSignal?: boolean;
   write(record: ChainedRecord, signal: AbortSignal): Promise<void>;
   /** Counters since start. */
   counters(): SinkCounters;

@@ -230,8 +230,8 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
     }
   };
 
-  /** The signal a listener was last added to. */
-  let watched: AbortSignal | null = null;
+  /** The signals a listener was added to: one each, however many records share one. */
+  const watched = new WeakSet<AbortSignal>();
 
   /** A deadline passed: its records still queued are not written (those handed to write(2) complete). */
   const dropAborted = (signal: AbortSignal): void => {
@@ -336,6 +336,7 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
 
   return {
     type: 'file',
+    oneListenerPerSignal: true,
 
     write(record, signal) {
       const refused = refusedWrite(closed ? 'the audit file sink is closed' : null, signal, counters);
@@ -343,10 +344,10 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
       const { promise, waiter: w } = waiter(signal);
       const text = `${record.line}\n`;
       queue.push({ text, bytes: Buffer.byteLength(text, 'utf8'), w });
-      // One listener per deadline signal, not per record: the device shares a signal among a
-      // few consecutive records.
-      if (signal !== watched) {
-        watched = signal;
+      // One listener per deadline signal, not per record: the device shares a signal among
+      // consecutive records (`oneListenerPerSignal`).
+      if (!watched.has(signal)) {
+        watched.add(signal);
         signal.addEventListener('abort', () => dropAborted(signal), { once: true });
       }
       kick();
