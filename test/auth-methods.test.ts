@@ -58,6 +58,22 @@ describe('AppRole end to end', () => {
     expect(entityRead.data.aliases[0]).toMatchObject({ mount_type: 'approle', name: roleId });
   });
 
+  it('follows an entity’s new metadata on the next request of a token already in use (templated policy)', async () => {
+    const { roleId, secretId } = await setupAppRole();
+    await ok(gw.call('PUT', '/api/v1/sys/policies/acl/team', { body: { policy: 'path "teams/{{identity.entity.metadata.team}}/*" { capabilities = ["create", "read", "update"] }' } }), 204);
+    await ok(gw.call('POST', '/api/v1/auth/approle/role/ci', { body: { token_policies: ['deploy', 'team'], token_ttl: '1h', secret_id_num_uses: 5 } }), 204);
+    const login = await ok(gw.call('POST', '/api/v1/auth/approle/login', { token: null, body: { role_id: roleId, secret_id: secretId } }));
+    const token = login.auth.client_token as string;
+    const entity = login.auth.entity_id as string;
+    await ok(gw.call('POST', `/api/v1/identity/entity/id/${entity}`, { body: { metadata: { team: 'red' } } }), 200);
+    await ok(gw.call('PUT', '/api/v1/secrets/teams/red/x', { token, body: { a: 1 } }));
+    // The token is verified from memory now, its principal remembered: a change to the entity must still show.
+    await ok(gw.call('PUT', '/api/v1/secrets/teams/red/x', { token, body: { a: 2 } }));
+    await ok(gw.call('POST', `/api/v1/identity/entity/id/${entity}`, { body: { metadata: { team: 'blue' } } }), 200);
+    expect((await gw.call('PUT', '/api/v1/secrets/teams/red/x', { token, body: { a: 3 } })).status).toBe(403);
+    await ok(gw.call('PUT', '/api/v1/secrets/teams/blue/x', { token, body: { a: 1 } }));
+  });
+
   it('refuses bad credentials with one opaque 401, then rate-limits the identity with 429', async () => {
     const { roleId, secretId } = await setupAppRole();
     const bodies = new Set<string>();

@@ -6,7 +6,7 @@
  */
 
 import { GatewayError, UnauthenticatedError, ValidationError, fromUtf8, parseDuration, utf8 } from '../core/index.js';
-import type { AuthResult, JsonObject, ManagedStorage, Principal, Runtime, Storage } from '../core/index.js';
+import type { AuthResult, Entity, JsonObject, ManagedStorage, Principal, Runtime, Storage } from '../core/index.js';
 import { authMethods, createEntityStore, createLoginLimiter, createTokenStore } from '../auth/index.js';
 import type { EntityStore, LoginLimiter, TokenRecord, TokenStore } from '../auth/index.js';
 import { createBarrier } from '../barrier/index.js';
@@ -244,9 +244,19 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
   });
   const mountHealth = createMountHealth({ mounts, runtime });
 
+  /**
+   * The principal of each token record, kept while the record lives: a cached token's record
+   * is the same object on every request (records are replaced, never changed), so its
+   * principal is too, and what is derived from it per principal (the audit record's `auth`
+   * block) is built once. Rebuilt when the entity behind it changed (the entity store hands
+   * out a new view per call over a stored entity that is replaced on every change).
+   */
+  const principals = new WeakMap<TokenRecord, Principal>();
   const principalOf = async (record: TokenRecord): Promise<Principal> => {
     const entity = record.entity_id === '' ? null : await entities.get(record.entity_id);
-    return {
+    const known = principals.get(record);
+    if (known !== undefined && sameEntity(known.entity ?? null, entity)) return known;
+    const principal: Principal = Object.freeze({
       id: record.entity_id === '' ? record.accessor : record.entity_id,
       displayName: record.display_name,
       policies: record.policies,
@@ -254,7 +264,9 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
       expiresAt: record.expires_at === 0 ? null : record.expires_at,
       metadata: record.meta,
       ...(entity === null ? {} : { entity }),
-    };
+    });
+    principals.set(record, principal);
+    return principal;
   };
 
   const envelope = (token: string, record: TokenRecord): AuthEnvelope => ({
@@ -477,4 +489,10 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     },
   };
   return core;
+}
+
+/** Whether two entity views show the same stored entity: the same fields, the same metadata and aliases objects. */
+function sameEntity(a: Entity | null, b: Entity | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.id === b.id && a.name === b.name && a.metadata === b.metadata && a.aliases === b.aliases;
 }
