@@ -200,6 +200,78 @@ describe('file sink', () => {
     expect(sink.counters()).toMatchObject({ written: 2, failed: 1 });
   });
 
+  it('with fsync "always", writes and fsyncs the next round while an earlier fsync is slow, two fsyncs at most at a time', async () => {
+    const proto = await fileHandleProto(tmp.dir);
+    const path = join(tmp.dir, 'audit.log');
+    const sink = await createFileSink({ path, fsync: 'always' }, ctx, { runtime: runtime() });
+    const gates: (() => void)[] = [];
+    const original = proto.sync;
+    const sync = vi.spyOn(proto, 'sync').mockImplementation(async function (this: FileHandle) {
+      // The first two fsyncs wait until the test lets them go; the rest run at once.
+      if (gates.length < 2) await new Promise<void>((r) => gates.push(r));
+      return original.call(this);
+    });
+    const settled: number[] = [];
+    const write = (n: number) => sink.write(makeRecord(n), never()).then(() => void settled.push(n));
+    const first = write(1);
+    await vi.waitFor(() => expect(gates).toHaveLength(1));
+    // Round 2 is written while round 1's fsync is under way, and gets its own fsync.
+    const second = write(2);
+    await vi.waitFor(() => expect(gates).toHaveLength(2));
+    expect(linesOf(path)).toEqual([makeRecord(1).line, makeRecord(2).line]);
+    // Two fsyncs under way: round 3 is written, but its fsync waits for one of them to end.
+    const third = write(3);
+    await vi.waitFor(() => expect(linesOf(path)).toHaveLength(3));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sync).toHaveBeenCalledTimes(2);
+    expect(settled).toEqual([]);
+    // Round 2's fsync ends first: round 2 is acknowledged without waiting for round 1's.
+    gates[1]?.();
+    await second;
+    expect(settled).toEqual([2]);
+    await third;
+    expect(settled).toEqual([2, 3]);
+    gates[0]?.();
+    await first;
+    expect(sync).toHaveBeenCalledTimes(3);
+    expect(sink.counters()).toMatchObject({ written: 3, failed: 0 });
+    await sink.close();
+  });
+
+  it('with fsync "always", fails a round whose fsync fails and every round fsynced on that handle after it, then writes to the reopened path', async () => {
+    const proto = await fileHandleProto(tmp.dir);
+    const path = join(tmp.dir, 'audit.log');
+    const logger = captureLogger();
+    const sink = await createFileSink({ path, fsync: 'always' }, ctx, { runtime: { ...runtime(), logger } });
+    const handles = new Set<FileHandle>();
+    const gates: (() => void)[] = [];
+    const original = proto.sync;
+    vi.spyOn(proto, 'sync').mockImplementation(async function (this: FileHandle) {
+      handles.add(this);
+      const call = gates.length;
+      if (call >= 2) return original.call(this);
+      await new Promise<void>((r) => gates.push(r));
+      // The first fsync fails (EIO); the second, begun before that failure was known, reports success.
+      if (call === 0) throw Object.assign(new Error('input/output error'), { code: 'EIO' });
+      return original.call(this);
+    });
+    const first = sink.write(makeRecord(1), never());
+    await vi.waitFor(() => expect(gates).toHaveLength(1));
+    const second = sink.write(makeRecord(2), never());
+    await vi.waitFor(() => expect(gates).toHaveLength(2));
+    gates[0]?.();
+    await expect(first).rejects.toMatchObject({ kind: 'io' });
+    gates[1]?.();
+    // Linux may report success for data a failed fsync lost: what was synced on that handle afterwards does not count.
+    await expect(second).rejects.toMatchObject({ kind: 'io' });
+    await sink.write(makeRecord(3), never());
+    expect(handles.size).toBe(2);
+    await sink.close();
+    expect(sink.counters()).toMatchObject({ written: 1, failed: 2 });
+    expect(linesOf(path).at(-1)).toBe(makeRecord(3).line);
+    expect(JSON.stringify(logger.lines)).toContain('EIO');
+  });
+
   it('writes records submitted in one turn of the event loop in one round, one fsync, even when the sink was idle', async () => {
     const proto = await fileHandleProto(tmp.dir);
     const path = join(tmp.dir, 'audit.log');

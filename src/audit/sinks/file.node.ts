@@ -3,10 +3,15 @@
  * `keygate audit verify` can recompute the chain from the file.
  *
  * One writer loop owns the file. A round starts after the current event-loop turn and takes
- * every record queued by then; while its write (and its fsync) is in flight, new records
- * queue for the next round. So N concurrent requests cost about one fsync, not N
- * (PERFORMANCE.md), and a cache hit's two records share one. Each `write()` resolves only
- * after its own record is written, and fsynced when `fsync: 'always'`.
+ * every record queued by then; while its write is in flight, new records queue for the next
+ * round. So N concurrent requests cost about one fsync, not N (PERFORMANCE.md), and a cache
+ * hit's two records share one. Each `write()` resolves only after its own record is written,
+ * and fsynced when `fsync: 'always'`: by an fsync that began after its round's write returned.
+ * That fsync runs beside the next round's write (at most MAX_SYNCS_IN_FLIGHT at a time), so a
+ * record waits for its own round's fsync and not also for the one before it. Once an fsync
+ * of a handle fails, no later fsync of that handle acknowledges anything (after a failed
+ * fsync, Linux may report success for data it lost): those records fail too and the file is
+ * reopened.
  *
  * Rotation (by size, by age) happens between lines, never inside one: the file is renamed to
  * `<path>.<UTC timestamp>` (`audit.log.20261123T010203Z`, a `-N` suffix when one already
@@ -52,6 +57,8 @@ export type FileSinkOptions = z.output<typeof fileSinkOptionsSchema>;
 
 /** Most bytes one write round gathers; a busier queue is written in several rounds. */
 const MAX_ROUND_BYTES = 8 * MiB;
+/** With `fsync: always`: rounds whose fsync is under way at once (each holds a thread-pool thread). */
+const MAX_SYNCS_IN_FLIGHT = 2;
 
 interface Item {
   /** The record's line, with its newline. */
@@ -92,6 +99,10 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
   /** An interval fsync under way: it runs beside the writes that follow it, never in front of them. */
   let syncing: Promise<void> | null = null;
   const reopenWaiters: { resolve(): void; reject(err: unknown): void }[] = [];
+  /** With `fsync: always`: the fsyncs under way, each acknowledging its round (never rejects). */
+  const acks = new Set<Promise<void>>();
+  /** Handles an fsync failed on: nothing synced on them afterwards counts as durable. */
+  const failedHandles = new WeakSet<FileHandle>();
 
   const openFile = async (): Promise<void> => {
     const handle = await open(path, 'a+', opts.mode);
@@ -117,8 +128,9 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
     const handle = fh;
     fh = null;
     if (handle === null) return;
-    // The handle must outlive an interval fsync that is still running on it.
+    // The handle must outlive the fsyncs still running on it.
     if (syncing !== null) await syncing;
+    while (acks.size > 0) await Promise.all(acks);
     try {
       if (dirty && opts.fsync !== 'never') await handle.sync();
       dirty = false;
@@ -177,10 +189,40 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
     return opts.rotate_interval > 0 && runtime.now() - openedAt >= opts.rotate_interval;
   };
 
+  /**
+   * `fsync: always`: fsyncs `handle` and then acknowledges `items`, not awaited by the writer
+   * loop; fails them if this or an earlier fsync of the handle failed.
+   */
+  const syncThenAck = (handle: FileHandle, items: readonly Item[]): void => {
+    dirty = false;
+    const ack = handle
+      .sync()
+      .then(() => {
+        if (failedHandles.has(handle)) throw new SinkError('io', 'an earlier fsync of the audit file failed');
+        counters.written += items.length;
+        for (const item of items) item.w.resolve();
+      })
+      .catch((err: unknown) => {
+        failedHandles.add(handle);
+        counters.failed += items.length;
+        log.error({ device: ctx.name, type: 'file', records: items.length, err: errorKind(err) }, 'audit file fsync failed');
+        const failure = err instanceof SinkError ? err : new SinkError('io', `the audit file could not be written (${errorKind(err)})`, { cause: err });
+        for (const item of items) item.w.reject(failure);
+        // The next round reopens the path (writeRound); wake the loop if it is idle.
+        kick();
+      })
+      .finally(() => {
+        acks.delete(ack);
+      });
+    acks.add(ack);
+  };
+
   /** Writes one round: rotation only between lines; never throws. */
   const writeRound = async (batch: Item[]): Promise<void> => {
     let done = 0;
     try {
+      // After a failed fsync the handle's state is unknown: start again from the path.
+      if (fh !== null && failedHandles.has(fh)) await closeFile().catch(() => undefined);
       if (fh === null) await openFile();
       while (done < batch.length) {
         const first = batch[done];
@@ -212,11 +254,13 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
         size += chunkBytes;
         dirty = true;
         if (opts.fsync === 'always') {
-          await handle.sync();
-          dirty = false;
+          // Beside the next round's write; the oldest first when as many as allowed are under way.
+          while (acks.size >= MAX_SYNCS_IN_FLIGHT) await Promise.race(acks);
+          syncThenAck(handle, batch.slice(done, done + count));
+        } else {
+          counters.written += count;
+          for (let i = 0; i < count; i++) batch[done + i]?.w.resolve();
         }
-        counters.written += count;
-        for (let i = 0; i < count; i++) batch[done + i]?.w.resolve();
         done += count;
       }
     } catch (err) {
