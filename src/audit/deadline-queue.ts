@@ -12,6 +12,8 @@
  * `clearTimeout` (a timer-list insertion and removal, and a `Timeout` object) per wait.
  */
 
+import { unrefTimer } from '../core/index.js';
+
 export interface DeadlineEntry {
   /** When it expires, on the queue's clock (ms). */
   readonly at: number;
@@ -59,7 +61,7 @@ export function createDeadlineQueue(ms: number, now: () => number = monotonic): 
     const first = entries[head];
     if (first === undefined || timer !== null) return;
     timer = setTimeout(fire, Math.max(1, Math.ceil(first.at - now())));
-    unref(timer);
+    unrefTimer(timer);
   };
 
   const fire = (): void => {
@@ -103,7 +105,3 @@ export function createDeadlineQueue(ms: number, now: () => number = monotonic): 
   };
 }
 
-/** Timers never keep the process alive (Node); a no-op where timers are plain numbers. */
-function unref(timer: unknown): void {
-  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
-}

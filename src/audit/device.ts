@@ -6,7 +6,7 @@
  * honest gap from a deletion.
  */
 
-import { GatewayError } from '../core/index.js';
+import { GatewayError, unrefTimer } from '../core/index.js';
 import type { JsonObject, Runtime } from '../core/index.js';
 import { createChain, signedPayload } from './chain.js';
 import type { ChainHead, Signer } from './chain.js';
@@ -172,7 +172,7 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
     if (current === null || current.records + records > shareMax || at - current.openedAt > shareWindowMs || current.controller.signal.aborted) {
       if (current !== null && current.pending === 0) clearTimeout(current.timer);
       const controller = new AbortController();
-      const timer = unref(setTimeout(() => controller.abort(new DOMException('the audit write deadline passed', 'TimeoutError')), settings.deadlineMs + shareWindowMs));
+      const timer = unrefTimer(setTimeout(() => controller.abort(new DOMException('the audit write deadline passed', 'TimeoutError')), settings.deadlineMs + shareWindowMs));
       current = { controller, openedAt: at, timer, records: 0, pending: 0 };
       shared = current;
     }
@@ -195,7 +195,7 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
     runtime.logger.warn({ device: settings.name, required: settings.required, err: errorKind(err) }, 'audit device could not write its first record');
   });
 
-  const timer = unref(setInterval(() => {
+  const timer = unrefTimer(setInterval(() => {
     if (sinceCheckpoint === 0 || runtime.now() - lastCheckpointAt < settings.checkpointIntervalMs) return;
     step(checkpoint).catch(() => undefined);
   }, Math.min(settings.checkpointIntervalMs, 60_000)));
@@ -331,11 +331,6 @@ interface SharedDeadline {
   pending: number;
 }
 
-/** Timers never keep the process alive (Node); a no-op where timers are plain numbers. */
-function unref<T>(timer: T): T {
-  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
-  return timer;
-}
 
 function errorKind(err: unknown): string {
   return err instanceof Error ? err.name : 'error';

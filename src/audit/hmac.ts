@@ -31,10 +31,8 @@ export interface Hmacer {
   data(data: SafeJsonValue | undefined): Promise<JsonValue>;
   /** `identifier`, synchronous when the digest is (Node): the record builder's hot path. */
   identifierNow(value: string): string | Promise<string>;
-  /** `data`, synchronous when the digest is (Node). */
-  dataNow(data: SafeJsonValue | undefined): JsonValue | Promise<JsonValue>;
   /**
-   * `JSON.stringify` of `dataNow(data)`: the record builder's hot path. For a deeply frozen
+   * `JSON.stringify` of `data(data)`, synchronous when the digest is (Node): the record builder's hot path. For a deeply frozen
    * object the text is remembered with the HMAC'd copy (a cache hit's answer: the same text
    * on every hit).
    */
@@ -130,7 +128,6 @@ export async function createHmacer(key: Uint8Array, runtime: Pick<Runtime, 'subt
     identifier: async (v) => identifierNow(v),
     data: async (d) => dataNow(d),
     identifierNow,
-    dataNow,
     dataJsonNow,
   };
 }

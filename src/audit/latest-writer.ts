@@ -7,6 +7,8 @@
  * the interval collapse into one, made when the interval has passed (decision 0017).
  */
 
+import { unrefTimer } from '../core/index.js';
+
 export interface LatestWriter<T> {
   /**
    * Persists `value`, or a newer one handed in before the write starts. The first write
@@ -55,9 +57,8 @@ export function createLatestWriter<T>(persist: (value: T) => Promise<void>, minI
     if (pending === null || inFlight !== null || timer !== null) return;
     const wait = lastStartedAt + minIntervalMs - now();
     if (wait <= 0) return run();
-    timer = setTimeout(run, wait);
     // A pending head must not keep a process alive; a device's close flushes it.
-    if (typeof timer === 'object' && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
+    timer = unrefTimer(setTimeout(run, wait));
   };
 
   const replace = (value: T): Promise<void> => {

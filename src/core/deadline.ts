@@ -6,6 +6,8 @@
  * alive for the whole timeout after the work is done: on a gateway calling a cloud store per
  * cache miss, thousands of live timers and signals (bench/README.md).
  */
+
+import { unrefTimer } from './timers.js';
 export interface Deadline {
   readonly signal: AbortSignal;
   /** Stops the timer and detaches from the parent; the signal no longer aborts. */
@@ -32,7 +34,7 @@ export function deadline(parent: AbortSignal | undefined, ms: number): Deadline 
     controller.abort(timeoutReason());
   }, ms);
   // Like AbortSignal.timeout's, the timer alone does not keep a Node process running.
-  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
+  unrefTimer(timer);
   parent?.addEventListener('abort', onParentAbort, { once: true });
   return {
     signal: controller.signal,

@@ -15,3 +15,4 @@ export * from './merge-patch.js';
 export * from './redact.js';
 export * from './sleep.js';
 export * from './deadline.js';
+export * from './timers.js';

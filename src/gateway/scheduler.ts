@@ -9,6 +9,8 @@
  * term (every term keeps decrypting).
  */
 
+import { unrefTimer } from '../core/index.js';
+
 import type { Operation, Principal, Runtime } from '../core/index.js';
 import type { Barrier } from '../barrier/index.js';
 import type { MountManager } from './mounts.js';
@@ -118,7 +120,7 @@ export function createScheduler(deps: {
     start() {
       if (timer !== null) return;
       timer = setInterval(() => void runOnce(), deps.intervalMs ?? 60_000);
-      if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
+      unrefTimer(timer);
     },
     stop() {
       if (timer !== null) clearInterval(timer);

@@ -23,6 +23,7 @@ import {
   isGatewayError,
   toBase64,
   toHex,
+  unrefTimer,
   utf8,
 } from '../core/index.js';
 import type { Runtime, Storage } from '../core/index.js';
@@ -287,7 +288,7 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
       void autoUnseal();
     }, delay);
     const t = retry.timer as unknown;
-    if (typeof t === 'object' && t !== null && 'unref' in t && typeof t.unref === 'function') t.unref();
+    unrefTimer(t);
   };
 
   /** One automatic unseal attempt with the configured (non-Shamir) seals; schedules the next when a seal is unreachable. */

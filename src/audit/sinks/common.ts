@@ -182,13 +182,6 @@ export function durationMs(min = 0) {
 /** One mebibyte. */
 export const MiB = 1024 * 1024;
 
-/** A timer that does not keep a Node process alive (a no-op elsewhere). */
-export function unrefTimer(timer: unknown): void {
-  if (typeof timer === 'object' && timer !== null) {
-    const unref: unknown = Reflect.get(timer, 'unref');
-    if (typeof unref === 'function') Reflect.apply(unref, timer, []);
-  }
-}
 
 /** The settle functions of one pending `write()`, each effective once. */
 export interface Waiter {

@@ -14,7 +14,7 @@
  * error kinds.
  */
 
-import { deadline, parseJsonObject } from '../../core/index.js';
+import { deadline, parseJsonObject, unrefTimer } from '../../core/index.js';
 import type { Logger, Runtime } from '../../core/index.js';
 import type { AuditSink, ChainedRecord, SinkContext } from '../types.js';
 import {
@@ -27,7 +27,6 @@ import {
   refusedWrite,
   errorKind,
   sleep,
-  unrefTimer,
   waiter,
 } from './common.js';
 import type { Waiter } from './common.js';

@@ -12,7 +12,7 @@
  *   (by then no replica trusts a cache that predates the entry). No clocks are compared.
  */
 
-import { MAX_LIST_LIMIT, fromUtf8, utf8 } from '../../core/index.js';
+import { MAX_LIST_LIMIT, fromUtf8, utf8, unrefTimer } from '../../core/index.js';
 import type { Runtime, Storage } from '../../core/index.js';
 
 const LOG_PREFIX = 'token/revocation/log/';
@@ -192,7 +192,7 @@ export function createRevocationSync(options: RevocationSyncOptions): Revocation
         });
       }, pollMs);
       // Never keep the process alive for this.
-      if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
+      unrefTimer(timer);
     },
 
     async stop() {
