@@ -203,6 +203,42 @@ describe('the Node fast path for secret reads', () => {
     expect(JSON.stringify(all)).not.toContain('fast-path-canary-2');
   });
 
+  it('gives every hit of one cached answer its own request id, once, and the next version after a write', async () => {
+    const { g, reader, port } = await start();
+    await g.call('PUT', '/api/v1/secrets/app/db', { body: { password: 'v1' } });
+    // The raw header list: a shared, memoised header list must not collect earlier requests' ids.
+    const raw = (): Promise<{ headers: string[]; body: string }> =>
+      new Promise((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: '/api/v1/secrets/app/db', headers: { authorization: `Bearer ${reader}` } }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (body += d));
+            res.on('end', () => resolve({ headers: res.rawHeaders, body }));
+          })
+          .on('error', reject);
+      });
+    const named = (headers: string[], name: string) => headers.filter((_, i) => i % 2 === 0 && headers[i]?.toLowerCase() === name).length;
+    const value = (headers: string[], name: string) => headers[headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === name) + 1];
+    const ids = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const { headers, body } = await raw();
+      expect(named(headers, 'x-request-id')).toBe(1);
+      expect(named(headers, 'content-length')).toBe(1);
+      expect(value(headers, 'content-length')).toBe(String(Buffer.byteLength(body)));
+      expect(value(headers, 'etag')).toBe('"1"');
+      expect(JSON.parse(body)).toMatchObject({ data: { password: 'v1' } });
+      ids.add(value(headers, 'x-request-id') ?? '');
+    }
+    expect(ids.size).toBe(5);
+    expect((await g.call('GET', '/api/v1/sys/cache')).body.data).toMatchObject({ hits: 4 });
+    await g.call('PUT', '/api/v1/secrets/app/db', { body: { password: 'v2-longer' } });
+    const after = await raw();
+    expect(value(after.headers, 'etag')).toBe('"2"');
+    expect(value(after.headers, 'content-length')).toBe(String(Buffer.byteLength(after.body)));
+    expect(JSON.parse(after.body)).toMatchObject({ data: { password: 'v2-longer' } });
+  });
+
   it('sends everything but GET on /api/v1/secrets/ to the Hono app', async () => {
     const { g, reader, overNode } = await start();
     const put = await new Promise<number>((resolve, reject) => {

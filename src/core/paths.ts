@@ -58,6 +58,8 @@ export function canonicalizePath(raw: string, maxBytes = DEFAULT_MAX_PATH_BYTES)
  * framework matched is not the path the client sent.
  */
 export function hasDotSegment(rawPath: string): boolean {
+  // Most paths have neither a dot nor an escape: no split for them.
+  if (!rawPath.includes('.') && !rawPath.includes('%')) return false;
   for (const segment of rawPath.split('/')) {
     // A dot segment is at most "%2e%2e", and starts with "." or "%".
     if (segment.length > 6 || segment === '' || (segment[0] !== '.' && segment[0] !== '%')) continue;

@@ -54,6 +54,26 @@ export class NodeRequestHeaders implements RequestHeaders {
   }
 }
 
+/**
+ * An answer's headers as a flat `[name, value, …]` list (`writeHead` takes one: no object
+ * copied per answer), `content-length` included, for the caller to append to. A frozen
+ * answer (a cached response's, shared by every reader) has its list made once and copied.
+ */
+function headerListOf(answer: Answer): (string | number)[] {
+  const frozen = Object.isFrozen(answer);
+  if (frozen) {
+    const known = HEADER_LISTS.get(answer);
+    if (known !== undefined) return known.slice();
+  }
+  const list: (string | number)[] = [];
+  for (const [name, value] of Object.entries(answer.headers)) list.push(name, value);
+  if (answer.body !== null) list.push('content-length', Buffer.byteLength(answer.body));
+  if (!frozen) return list;
+  HEADER_LISTS.set(answer, list);
+  return list.slice();
+}
+const HEADER_LISTS = new WeakMap<Answer, (string | number)[]>();
+
 /** The headers `IncomingMessage.headers` drops repeats of (Node's `matchKnownFields`), among those the gateway reads. */
 const ONLY_FIRST_KEPT: ReadonlySet<string> = new Set(['authorization', 'content-type', 'content-length']);
 
@@ -79,18 +99,11 @@ export function createNodeListener(core: KeygateCore, app: { fetch(request: Requ
   const write = (outgoing: ServerResponse, answer: Answer, requestId: string): void => {
     // The client may be gone; the request is on record either way.
     if (outgoing.destroyed || outgoing.headersSent) return;
-    // A flat [name, value, …] list (writeHead takes one): no object copied per answer.
-    const headers: (string | number)[] = [];
-    for (const [name, value] of Object.entries(answer.headers)) headers.push(name, value);
+    const headers = headerListOf(answer);
     if (requestId !== '') headers.push('x-request-id', requestId);
-    if (answer.body === null) {
-      outgoing.writeHead(answer.status, headers);
-      outgoing.end();
-      return;
-    }
-    headers.push('content-length', Buffer.byteLength(answer.body));
     outgoing.writeHead(answer.status, headers);
-    outgoing.end(answer.body);
+    if (answer.body === null) outgoing.end();
+    else outgoing.end(answer.body);
   };
 
   const serveRead = async (incoming: IncomingMessage, outgoing: ServerResponse, url: string): Promise<void> => {

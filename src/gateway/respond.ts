@@ -31,6 +31,15 @@ export function jsonTextAnswer(status: number, text: string, headers: Record<str
   return { status, headers: { 'content-type': JSON_TYPE, ...API_HEADERS, ...headers }, body: text };
 }
 
+/**
+ * `answer` frozen, headers included: one answer object shared by every reader of a cached
+ * response (the read cache's `derive`), which no writer may change.
+ */
+export function frozenAnswer(answer: Answer): Readonly<Answer> {
+  Object.freeze(answer.headers);
+  return Object.freeze(answer);
+}
+
 /** A bodyless answer (204). */
 export function emptyAnswer(status = 204, headers: Record<string, string> = {}): Answer {
   return { status, headers: { ...API_HEADERS, ...headers }, body: null };

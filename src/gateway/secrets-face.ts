@@ -4,14 +4,14 @@
  * `{ data, metadata }` envelope. The only HTTP-aware part of the secret path.
  */
 
-import { GatewayError, SealedError, canonicalizePath, revealingStringify } from '../core/index.js';
+import { GatewayError, SealedError, canonicalizePath } from '../core/index.js';
 import type { ActionOperation, JsonObject, MountRef, Operation, OperationResponse, SafeJsonObject } from '../core/index.js';
 import { RESERVED_PREFIXES } from './keygate.js';
 import { LazySignalRequest } from './pipeline.js';
 import type { KeygateCore } from './keygate.js';
 import { preconditionsFrom, readJsonBody, takeFlag } from './request-input.js';
 import type { BodyLimits, RequestHeaders } from './request-input.js';
-import { emptyAnswer, jsonAnswer, jsonTextAnswer, toResponse } from './respond.js';
+import { emptyAnswer, frozenAnswer, jsonAnswer, toResponse } from './respond.js';
 import type { Answer } from './respond.js';
 
 export type Face = 'secrets' | 'metadata';
@@ -156,11 +156,26 @@ export async function answerFace(input: FaceInput): Promise<Answer> {
 
   const { response, mount, shared } = await core.pipeline.handle(opRequest);
 
+  if (shared !== true) return answerOf(response, mount);
+  // A cached answer is one frozen object for every reader: so is its answer, made on the first read.
+  return core.readCache.derive(response, answerKeyOf(mount), () => frozenAnswer(answerOf(response, mount)));
+}
+
+/** The answer to a face's operation: the `{ data, metadata }` envelope, the entity tag, or 204. */
+function answerOf(response: OperationResponse, mount: MountRef): Answer {
   const extra: Record<string, string> = response.etag === undefined ? {} : { etag: `"${response.etag}"` };
   const status = response.status ?? 200;
   if (status === 204) return emptyAnswer(204, extra);
-  if (shared !== true) return jsonAnswer(status, envelope(response, mount), extra);
-  // A cached answer is one frozen object for every reader: its JSON text is made once, on the first read.
-  const text = core.readCache.derive(response, `json\u0000${mount.id}\u0000${mount.path}\u0000${mount.type}`, () => revealingStringify(envelope(response, mount)));
-  return jsonTextAnswer(status, text, extra);
+  return jsonAnswer(status, envelope(response, mount), extra);
+}
+
+/** `derive` keys per mount, made once per mount object rather than concatenated on every hit. */
+const ANSWER_KEYS = new WeakMap<MountRef, string>();
+function answerKeyOf(mount: MountRef): string {
+  let key = ANSWER_KEYS.get(mount);
+  if (key === undefined) {
+    key = `answer\u0000${mount.id}\u0000${mount.path}\u0000${mount.type}`;
+    ANSWER_KEYS.set(mount, key);
+  }
+  return key;
 }
