@@ -14,7 +14,7 @@ import { createDeadlineQueue } from './deadline-queue.js';
 import type { AuditDigests } from './digests.js';
 import type { Hmacer } from './hmac.js';
 import { createLatestWriter } from './latest-writer.js';
-import { buildRecordText } from './record.js';
+import { buildPairTexts, buildRecordText } from './record.js';
 import type { AuditEvent } from './record.js';
 import type { AuditSink, ChainedRecord, SinkCounters } from './types.js';
 
@@ -227,10 +227,10 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
    * `acquireDeadline`). When the records' HMACs and the chain's digest are synchronous (Node)
    * and no chain step is pending, the chain step runs at once, without a promise per stage.
    */
-  const submitRecords = (events: readonly AuditEvent[]): Promise<void> =>
+  const submitRecords = (count: number, build: () => readonly (string | Promise<string>)[]): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      let left = events.length;
-      const deadline = acquireDeadline(events.length);
+      let left = count;
+      const deadline = acquireDeadline(count);
       const signal = deadline.controller.signal;
       const entry = deadlines.add(() => reject(unavailable(new Error('deadline'))));
       /** Settles the submission once: at its first failure, or when every record is accepted. */
@@ -257,7 +257,7 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
         return started;
       };
       try {
-        const bodies = events.map((event) => buildRecordText(event, hmacer, settings.logRaw));
+        const bodies = build();
         if (stepsPending === 0 && !restartPending && bodies.every(isReady)) {
           const records = appendAll(bodies);
           if (records instanceof Promise) {
@@ -288,8 +288,14 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
     settings,
     publicKey: signer.publicKey,
 
-    submit: (event) => submitRecords([event]),
-    submitPair: (first, second) => submitRecords([first, second]),
+    submit: (event) => submitRecords(1, () => [buildRecordText(event, hmacer, settings.logRaw)]),
+    submitPair: (first, second) =>
+      submitRecords(2, () => {
+        // The two records share most of their text: it is serialised once (record.ts).
+        const texts = buildPairTexts(first, second, hmacer, settings.logRaw);
+        if (!(texts instanceof Promise)) return texts;
+        return [texts.then(([text]) => text), texts.then(([, text]) => text)];
+      }),
 
     hash: (value) => hmacer.value(value),
     counters: () => sink.counters(),

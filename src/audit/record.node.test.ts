@@ -6,7 +6,7 @@ import { createWebAuditDigests } from './digests.js';
 import { createNodeAuditDigests } from './digests.node.js';
 import { createHmacer, HMAC_PREFIX } from './hmac.js';
 import type { Hmacer } from './hmac.js';
-import { buildRecordText } from './record.js';
+import { buildPairTexts, buildRecordText } from './record.js';
 import type { AuditEvent } from './record.js';
 
 const runtime = createWebRuntime();
@@ -109,6 +109,32 @@ for (const digests of ['node', 'webcrypto'] as const) {
             expect(parsed.path).toBe(s.path);
             expect(parsed.auth.display_name).toBe(s.name);
             if (!logRaw) expect(Object.values(parsed.auth.metadata)).toEqual([s.metaValue]);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it('builds a pair’s texts exactly as each record alone, shared fields or not', async () => {
+      const hmacer = await hmacerOf();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({ requestId: awkward, path: awkward, address: fc.option(awkward), value: awkward, bypass: fc.boolean(), sameObjects: fc.boolean(), logRaw: fc.boolean(), later: fc.nat(5000) }),
+          async (s) => {
+            const request = event({ requestId: s.requestId, path: s.path, clientAddress: s.address, requestData: { q: s.value }, params: { v: s.value }, ...(s.bypass ? { cache: 'bypass' as const } : {}) });
+            // As the pipeline builds it: the request's own objects (or copies, which take the slow way).
+            const response: AuditEvent = {
+              ...(s.sameObjects ? request : event({ requestId: s.requestId, path: s.path, clientAddress: s.address, requestData: { q: s.value }, params: { v: s.value } })),
+              type: 'response',
+              time: request.time + s.later,
+              status: 200,
+              responseData: { value: new Sensitive(s.value) },
+              cache: s.bypass ? 'bypass' : 'hit',
+            };
+            const [first, second] = await buildPairTexts(request, response, hmacer, s.logRaw);
+            expect(first).toBe(await text(request, hmacer, s.logRaw));
+            expect(second).toBe(await text(response, hmacer, s.logRaw));
+            expect(JSON.stringify(JSON.parse(second))).toBe(second);
           },
         ),
         { numRuns: 300 },

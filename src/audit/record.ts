@@ -54,18 +54,67 @@ export function buildRecordText(event: AuditEvent, hmacer: Hmacer, logRaw: boole
   const params = dataJson(event.params);
   const responseData = event.type === 'response' ? dataJson(event.responseData) : 'null';
   if (auth instanceof Promise || requestData instanceof Promise || params instanceof Promise || responseData instanceof Promise) {
-    return Promise.all([auth, requestData, params, responseData]).then(([a, q, p, r]) => assemble(event, a, q, p, r));
+    return Promise.all([auth, requestData, params, responseData]).then(([a, q, p, r]) => assemble(event, middle(event, a, q, p), r));
   }
-  return assemble(event, auth, requestData, params, responseData);
+  return assemble(event, middle(event, auth, requestData, params), responseData);
 }
 
-function assemble(event: AuditEvent, auth: string, requestData: string, params: string, responseData: string): string {
+/**
+ * A request's and its response's record texts (a cache hit's pair), each exactly what
+ * `buildRecordText` gives. The fields the two share (id, operation, path, mount, client,
+ * `auth`, `request`) are serialised once when the response event carries the request's
+ * values (the pipeline builds it so); otherwise each is built on its own.
+ */
+export function buildPairTexts(request: AuditEvent, response: AuditEvent, hmacer: Hmacer, logRaw: boolean): [string, string] | Promise<[string, string]> {
+  if (
+    request.type !== 'request' ||
+    response.type !== 'response' ||
+    response.requestId !== request.requestId ||
+    response.operation !== request.operation ||
+    response.path !== request.path ||
+    response.mount !== request.mount ||
+    response.clientAddress !== request.clientAddress ||
+    response.principal !== request.principal ||
+    response.requestData !== request.requestData ||
+    response.params !== request.params
+  ) {
+    const first = buildRecordText(request, hmacer, logRaw);
+    const second = buildRecordText(response, hmacer, logRaw);
+    return first instanceof Promise || second instanceof Promise ? Promise.all([first, second]) : [first, second];
+  }
+  const shared = buildRecordText(request, hmacer, logRaw);
+  const responseData = logRaw ? JSON.stringify(rawData(response.responseData)) : hmacer.dataJsonNow(response.responseData);
+  const pair = (requestText: string, data: string): [string, string] => {
+    // The request's text is its head, the shared middle, its cache field if any, and "}".
+    const head = recordHead(request);
+    const tail = request.cache === undefined ? 1 : cacheField(request.cache).length + 1;
+    return [requestText, assemble(response, requestText.slice(head.length, requestText.length - tail), data)];
+  };
+  return shared instanceof Promise || responseData instanceof Promise ? Promise.all([shared, responseData]).then(([t, d]) => pair(t, d)) : pair(shared, responseData);
+}
+
+/** The fields every record has, after `type` and `time`, up to and including `request`. */
+function middle(event: AuditEvent, auth: string, requestData: string, params: string): string {
   const mount = event.mount === null ? 'null' : `{"path":${jsonString(event.mount.path)},"type":${jsonString(event.mount.type)}}`;
-  let text =
-    `{"type":${jsonString(event.type)},"time":"${isoTime(event.time)}","request_id":${jsonString(event.requestId)},"operation":${jsonString(event.operation)}` +
+  return (
+    `,"request_id":${jsonString(event.requestId)},"operation":${jsonString(event.operation)}` +
     `,"path":${jsonString(event.path)},"mount":${mount},"client_address":${nullableString(event.clientAddress)},"auth":${auth}` +
-    `,"request":{"data":${requestData},"params":${params}}`;
-  if (event.cache !== undefined) text += `,"cache":${jsonString(event.cache)}`;
+    `,"request":{"data":${requestData},"params":${params}}`
+  );
+}
+
+/** A record's opening: `type` and `time`. */
+function recordHead(event: AuditEvent): string {
+  return `{"type":${jsonString(event.type)},"time":"${isoTime(event.time)}"`;
+}
+
+function cacheField(cache: NonNullable<AuditEvent['cache']>): string {
+  return `,"cache":${jsonString(cache)}`;
+}
+
+function assemble(event: AuditEvent, shared: string, responseData: string): string {
+  let text = recordHead(event) + shared;
+  if (event.cache !== undefined) text += cacheField(event.cache);
   if (event.type === 'response') {
     text += `,"response":{"status":${jsonNumber(event.status)},"data":${responseData}}`;
     if (event.error !== undefined) text += `,"error":{"code":${jsonString(event.error)}}`;
