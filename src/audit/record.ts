@@ -5,6 +5,7 @@
  */
 
 import type { Principal, SafeJsonObject, SafeJsonValue } from '../core/index.js';
+import { isPlainJsonString } from '../core/index.js';
 import { rawData } from './hmac.js';
 import type { Hmacer } from './hmac.js';
 
@@ -174,13 +175,9 @@ function authJson(principal: Principal | null, hmacer: Hmacer, logRaw: boolean):
   return accessor instanceof Promise ? accessor.then(build) : build(accessor);
 }
 
-/** Strings with nothing `JSON.stringify` escapes (quote, backslash, controls, surrogates). */
-// eslint-disable-next-line no-control-regex -- these are what JSON escapes
-const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
-
 /** A string's JSON text, as `JSON.stringify` writes it; most strings here need no escaping. */
 function jsonString(s: string): string {
-  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+  return isPlainJsonString(s) ? `"${s}"` : JSON.stringify(s);
 }
 
 function nullableString(s: string | null): string {

@@ -74,3 +74,12 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
+
+/** Strings with nothing `JSON.stringify` escapes (quote, backslash, controls, surrogates). */
+// eslint-disable-next-line no-control-regex -- these are what JSON escapes
+const PLAIN_JSON_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/** True when `JSON.stringify(s)` is `s` in quotes, unchanged. */
+export function isPlainJsonString(s: string): boolean {
+  return PLAIN_JSON_STRING.test(s);
+}

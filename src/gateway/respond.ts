@@ -4,7 +4,7 @@
  * socket directly (fast-path.node.ts), everything else turns it into a `Response`.
  */
 
-import { revealingStringify } from '../core/index.js';
+import { Sensitive, fromUtf8, isPlainJsonString, revealingStringify, utf8 } from '../core/index.js';
 
 /** Headers every API response carries: secrets must never be cached by a client or proxy. */
 export const API_HEADERS: Readonly<Record<string, string>> = {
@@ -33,11 +33,54 @@ export function jsonTextAnswer(status: number, text: string, headers: Record<str
 
 /**
  * `answer` frozen, headers included: one answer object shared by every reader of a cached
- * response (the read cache's `derive`), which no writer may change.
+ * response (the read cache's `derive`), which no writer may change. When its body contains,
+ * as a JSON string, one of `values` (strings the cached response holds anyway: its data's
+ * values) that is long and needs no escaping, the body is kept as the text around that
+ * string plus the string itself, joined on each read: the value is held once instead of
+ * also inside a copy of the body (a cached 1 KiB secret: 1.2 KB less heap, for a join of
+ * about 1.2 KB per hit). The body read is the same text, byte for byte.
  */
-export function frozenAnswer(answer: Answer): Readonly<Answer> {
+export function frozenAnswer(answer: Answer, values: Iterable<unknown> = []): Readonly<Answer> {
   Object.freeze(answer.headers);
-  return Object.freeze(answer);
+  const spliced = answer.body === null ? null : splice(answer.body, values);
+  return Object.freeze(spliced === null ? answer : new SplicedAnswer(answer.status, answer.headers, spliced));
+}
+
+/** Strings shorter than this are not worth splicing out of a body. */
+const SPLICE_MIN_CHARS = 256;
+
+/** `body` as [before, value, after] around the longest of `values` it contains as a JSON string, or null. */
+function splice(body: string, values: Iterable<unknown>): [string, string, string] | null {
+  let value: string | null = null;
+  for (const candidate of values) {
+    const v = candidate instanceof Sensitive ? candidate.reveal() : candidate;
+    if (typeof v === 'string' && v.length >= SPLICE_MIN_CHARS && (value === null || v.length > value.length)) value = v;
+  }
+  if (value === null || !isPlainJsonString(value)) return null;
+  const at = body.indexOf(`"${value}"`);
+  if (at === -1) return null;
+  // Copies, not slices: a slice of the body would keep the whole body alive.
+  const before = copyOf(body.slice(0, at + 1));
+  const after = copyOf(body.slice(at + 1 + value.length));
+  return before + value + after === body ? [before, value, after] : null;
+}
+
+/** A string with storage of its own (engines may share a substring's storage with its parent). */
+const copyOf = (s: string): string => fromUtf8(utf8(s));
+
+/** A frozen answer whose body is joined from the text around a value and the value. */
+class SplicedAnswer implements Answer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly #parts: readonly [string, string, string];
+  constructor(status: number, headers: Record<string, string>, parts: [string, string, string]) {
+    this.status = status;
+    this.headers = headers;
+    this.#parts = parts;
+  }
+  get body(): string {
+    return this.#parts[0] + this.#parts[1] + this.#parts[2];
+  }
 }
 
 /** A bodyless answer (204). */

@@ -158,7 +158,7 @@ export async function answerFace(input: FaceInput): Promise<Answer> {
 
   if (shared !== true) return answerOf(response, mount);
   // A cached answer is one frozen object for every reader: so is its answer, made on the first read.
-  return core.readCache.derive(response, answerKeyOf(mount), () => frozenAnswer(answerOf(response, mount)));
+  return core.readCache.derive(response, answerKeyOf(mount), () => frozenAnswer(answerOf(response, mount), Object.values(response.data ?? {})));
 }
 
 /** The answer to a face's operation: the `{ data, metadata }` envelope, the entity tag, or 204. */
