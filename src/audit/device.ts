@@ -337,7 +337,6 @@ interface SharedDeadline {
   pending: number;
 }
 
-
 function errorKind(err: unknown): string {
   return err instanceof Error ? err.name : 'error';
 }

@@ -8,6 +8,7 @@
  */
 
 import { unrefTimer } from './timers.js';
+
 export interface Deadline {
   readonly signal: AbortSignal;
   /** Stops the timer and detaches from the parent; the signal no longer aborts. */

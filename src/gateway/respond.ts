@@ -23,12 +23,7 @@ export interface Answer {
 
 /** A JSON answer; `Sensitive` values inside `body` are written in the clear (this is their destination). */
 export function jsonAnswer(status: number, body: unknown, headers: Record<string, string> = {}): Answer {
-  return jsonTextAnswer(status, revealingStringify(body), headers);
-}
-
-/** A JSON answer whose body is already JSON text. */
-export function jsonTextAnswer(status: number, text: string, headers: Record<string, string> = {}): Answer {
-  return { status, headers: { 'content-type': JSON_TYPE, ...API_HEADERS, ...headers }, body: text };
+  return { status, headers: { 'content-type': JSON_TYPE, ...API_HEADERS, ...headers }, body: revealingStringify(body) };
 }
 
 /**

@@ -10,7 +10,6 @@
  */
 
 import { unrefTimer } from '../core/index.js';
-
 import type { Operation, Principal, Runtime } from '../core/index.js';
 import type { Barrier } from '../barrier/index.js';
 import type { MountManager } from './mounts.js';

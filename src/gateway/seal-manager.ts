@@ -287,8 +287,7 @@ export function createSealManager(deps: SealManagerDeps): SealManager {
       retry.timer = null;
       void autoUnseal();
     }, delay);
-    const t = retry.timer as unknown;
-    unrefTimer(t);
+    unrefTimer(retry.timer);
   };
 
   /** One automatic unseal attempt with the configured (non-Shamir) seals; schedules the next when a seal is unreachable. */

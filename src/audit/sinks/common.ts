@@ -182,7 +182,6 @@ export function durationMs(min = 0) {
 /** One mebibyte. */
 export const MiB = 1024 * 1024;
 
-
 /** The settle functions of one pending `write()`, each effective once. */
 export interface Waiter {
   resolve(): void;
