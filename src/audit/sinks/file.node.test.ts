@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import type * as NodeFs from 'node:fs';
 import { appendFileSync, chmodSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -8,6 +9,30 @@ import { isGatewayError } from '../../core/index.js';
 import { SinkError } from './common.js';
 import { createFileSink, rotationStamp } from './file.node.js';
 import { captureLogger, makeRecord, tempDir } from './test-receivers.node.js';
+
+/**
+ * The sink writes a round with `fs.writeSync` (decision 0018). While `failWrites.armed`, the
+ * next call writes half of what it is given (a short write, as a filling disk gives) and the
+ * call after it fails with `failWrites.error`.
+ */
+const failWrites = vi.hoisted(() => ({ armed: false, error: new Error('unset') }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof NodeFs>();
+  let halfWritten = false;
+  const writeSync = (fd: number, bytes: Uint8Array, offset: number, length: number): number => {
+    if (failWrites.armed) {
+      if (halfWritten) {
+        failWrites.armed = false;
+        halfWritten = false;
+        throw failWrites.error;
+      }
+      halfWritten = true;
+      return fs.writeSync(fd, bytes, offset, Math.floor(length / 2));
+    }
+    return fs.writeSync(fd, bytes, offset, length);
+  };
+  return { ...fs, default: { ...fs, writeSync }, writeSync };
+});
 
 const ctx = { name: 'file1', required: true };
 const never = () => new AbortController().signal;
@@ -76,14 +101,12 @@ describe('file sink', () => {
   });
 
   it('fails the records of a round whose write fails, leaves no partial line, and writes the next round to the reopened path', async () => {
-    const proto = await fileHandleProto(tmp.dir);
     const path = join(tmp.dir, 'audit.log');
     const logger = captureLogger();
     const sink = await createFileSink({ path }, ctx, { runtime: { ...runtime(), logger } });
     await sink.write(makeRecord(1), never());
-    vi.spyOn(proto, 'write').mockImplementationOnce(async function (this: FileHandle) {
-      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    });
+    failWrites.armed = true;
+    failWrites.error = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
     const failed = await Promise.allSettled([sink.write(makeRecord(2), never()), sink.write(makeRecord(3), never())]);
     expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(failed[0]?.status === 'rejected' ? failed[0].reason : null).toMatchObject({ kind: 'io' });

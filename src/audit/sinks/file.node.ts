@@ -5,7 +5,8 @@
  * One writer loop owns the file. A round starts after the current event-loop turn and takes
  * every record queued by then; while its write is in flight, new records queue for the next
  * round. So N concurrent requests cost about one fsync, not N (PERFORMANCE.md), and a cache
- * hit's two records share one. Each `write()` resolves only after its own record is written,
+ * hit's two records share one. The round's write runs on the event loop (a copy into the page
+ * cache, at most MAX_ROUND_BYTES); fsyncs run on the thread pool (decision 0018). Each `write()` resolves only after its own record is written,
  * and fsynced when `fsync: 'always'`: by an fsync that began after its round's write returned.
  * That fsync runs beside the next round's write (at most MAX_SYNCS_IN_FLIGHT at a time), so a
  * record waits for its own round's fsync and not also for the one before it. Once an fsync
@@ -27,7 +28,7 @@ import { parseOrThrow, unrefTimer } from '../../core/index.js';
 import type { AuditSink, SinkContext } from '../types.js';
 import { MiB, SinkError, abortError, createCounters, durationMs, errorKind, refusedWrite, waiter } from './common.js';
 import type { Waiter } from './common.js';
-import { syncDir, systemCode, writeAll } from './node-io.node.js';
+import { syncDir, systemCode, writeAll, writeAllSync } from './node-io.node.js';
 import type { SinkDeps } from './types.js';
 
 const fileMode = z
@@ -55,8 +56,11 @@ export const fileSinkOptionsSchema = z.strictObject({
 /** Validated `file` options (durations in ms). */
 export type FileSinkOptions = z.output<typeof fileSinkOptionsSchema>;
 
-/** Most bytes one write round gathers; a busier queue is written in several rounds. */
-const MAX_ROUND_BYTES = 8 * MiB;
+/**
+ * Most bytes one write round gathers; a busier queue is written in several rounds. A round's
+ * write runs on the event loop (decision 0018), so this also bounds how long one can hold it.
+ */
+const MAX_ROUND_BYTES = 1 * MiB;
 /** With `fsync: always`: rounds whose fsync is under way at once (each holds a thread-pool thread). */
 const MAX_SYNCS_IN_FLIGHT = 2;
 
@@ -245,7 +249,8 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
         }
         const before = size;
         try {
-          await writeAll(handle, Buffer.from(text, 'utf8'));
+          // On the event loop: a copy into the page cache, no thread-pool round trip (decision 0018).
+          writeAllSync(handle.fd, Buffer.from(text, 'utf8'));
         } catch (err) {
           // Never leave half a line for the next record to be glued onto.
           await handle.truncate(before).catch(() => undefined);

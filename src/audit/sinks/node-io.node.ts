@@ -1,5 +1,6 @@
 /** File helpers shared by the file sink and the spool (Node). */
 
+import { writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
@@ -10,6 +11,20 @@ export async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<v
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
     if (bytesWritten <= 0) throw new Error('short write');
     offset += bytesWritten;
+  }
+}
+
+/**
+ * `writeAll`, on the calling thread: for a regular file this is a copy into the page cache,
+ * cheaper than the thread-pool round trip a `FileHandle.write` makes (decision 0018). The
+ * caller bounds `bytes`; waiting for the disk (fsync) stays off the event loop.
+ */
+export function writeAllSync(fd: number, bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const written = writeSync(fd, bytes, offset, bytes.length - offset);
+    if (written <= 0) throw new Error('short write');
+    offset += written;
   }
 }
 
