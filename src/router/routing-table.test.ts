@@ -29,6 +29,21 @@ describe('routing table', () => {
     expect(noDefault.match('kv/x')).toMatchObject({ relativePath: 'x' });
   });
 
+  it('gives a repeated path the same frozen match, and stays right past the memo size', () => {
+    const table = createRoutingTable([route(''), route('kv/'), route('kv/team/')]);
+    const first = table.match('kv/team/app');
+    expect(first).toMatchObject({ mount: { path: 'kv/team/' }, relativePath: 'app' });
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(table.match('kv/team/app')).toBe(first);
+    // More distinct paths than the memo holds: every answer is still the longest prefix.
+    for (let i = 0; i < 10_000; i++) {
+      const path = i % 2 === 0 ? `kv/team/s${i}` : `kv/s${i}`;
+      expect(table.match(path)).toMatchObject({ mount: { path: i % 2 === 0 ? 'kv/team/' : 'kv/' }, relativePath: `s${i}` });
+    }
+    expect(table.match('kv/team/app')).toEqual(first);
+    expect(table.match('other/x')).toMatchObject({ mount: { path: '' }, relativePath: 'other/x' });
+  });
+
   it('refuses duplicate and malformed mount paths', () => {
     expect(() => createRoutingTable([route('a/'), route('a/')])).toThrow(/duplicate/);
     expect(() => createRoutingTable([route('a')])).toThrow(/end in/);
