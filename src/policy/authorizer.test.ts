@@ -86,6 +86,35 @@ describe('policy authorizer', () => {
     expect(await allowed(principal(['home'], entity('*')), 'home/alice/notes', 'read')).toBe(false);
   });
 
+  it('keeps templated ACLs apart per entity when principals share one policy list', async () => {
+    const { allowed, store } = setup();
+    await store.put('home', 'path "home/{{identity.entity.name}}/*" { capabilities = ["read"] }');
+    // One array for both: the authorizer remembers the last ACL per list, so it must tell the entities apart.
+    const policies = ['home'];
+    const alice = principal(policies, entity('alice'));
+    const bob = principal(policies, entity('bob'));
+    for (let i = 0; i < 3; i++) {
+      expect(await allowed(alice, 'home/alice/x', 'read')).toBe(true);
+      expect(await allowed(alice, 'home/bob/x', 'read')).toBe(false);
+      expect(await allowed(bob, 'home/bob/x', 'read')).toBe(true);
+      expect(await allowed(bob, 'home/alice/x', 'read')).toBe(false);
+    }
+  });
+
+  it('applies a policy change to the very next request of a principal it already answered', async () => {
+    const { allowed, store } = setup();
+    await store.put('app', 'path "app/*" { capabilities = ["read"] }');
+    const who = principal(['app', 'default']);
+    for (let i = 0; i < 3; i++) expect(await allowed(who, 'app/x', 'read')).toBe(true);
+    await store.put('app', 'path "app/*" { capabilities = ["deny"] }');
+    expect(await allowed(who, 'app/x', 'read')).toBe(false);
+    await store.delete('app');
+    expect(await allowed(who, 'app/x', 'read')).toBe(false);
+    await store.put('app', 'path "app/x" { capabilities = ["read"] }');
+    expect(await allowed(who, 'app/x', 'read')).toBe(true);
+    expect(await allowed(who, 'app/y', 'read')).toBe(false);
+  });
+
   it('needs sudo on the deciding rule when asked for it', async () => {
     const { allowed, store } = setup();
     await store.put('ops', 'path "sys/mounts/*" { capabilities = ["update", "sudo"] }\npath "sys/policies/acl/*" { capabilities = ["update"] }');

@@ -49,6 +49,19 @@ interface PolicySet {
   readonly names: readonly string[];
   /** The ACL cache key when no member is templated. */
   readonly key: string;
+  /**
+   * The ACL last compiled or found for this set, the members it came from, and the entity a
+   * templated member was rendered for: while the store still holds exactly those members
+   * (and, when templated, the principal carries that same entity object: entities are
+   * replaced on change, never edited), it is the answer without building a cache key (the
+   * hot path of every request a token makes; the built-in `default` policy is templated).
+   */
+  last: LastAcl | null;
+}
+
+interface LastAcl extends CachedAcl {
+  readonly templated: boolean;
+  readonly entity: Principal['entity'];
 }
 
 interface CachedAcl {
@@ -85,7 +98,7 @@ export function createPolicyAuthorizer(deps: PolicyAuthorizerDeps): PolicyAuthor
     if (known !== undefined && known.source.length === policies.length && known.source.every((p, i) => p === policies[i])) return known;
     // Vault's policy names are case-insensitive: they are stored lower-case.
     const names = [...new Set(policies.map((p) => p.toLowerCase()))].sort();
-    const set: PolicySet = { source: [...policies], names, key: JSON.stringify([names, null]) };
+    const set: PolicySet = { source: [...policies], names, key: JSON.stringify([names, null]), last: null };
     sets.set(policies, set);
     return set;
   };
@@ -105,20 +118,33 @@ export function createPolicyAuthorizer(deps: PolicyAuthorizerDeps): PolicyAuthor
   const fromMembers = (principal: Principal, set: PolicySet, members: readonly (Policy | null)[]): Acl => {
     const templated = members.some((p) => p?.templated === true);
     const key = templated ? JSON.stringify([set.names, templateInputsKey(principal.entity)]) : set.key;
-    const cached = cache.get(key);
-    if (cached !== undefined && cached.members.length === members.length && cached.members.every((m, i) => m === members[i])) {
-      return cached.acl;
+    let cached = cache.get(key);
+    if (cached === undefined || cached.members.length !== members.length || !cached.members.every((m, i) => m === members[i])) {
+      const rendered: Policy[] = [];
+      for (const policy of members) if (policy !== null) rendered.push(renderPolicy(policy, principal.entity));
+      cached = { members: [...members], acl: compileAcl(rendered) };
+      cache.set(key, cached);
     }
-    const rendered: Policy[] = [];
-    for (const policy of members) if (policy !== null) rendered.push(renderPolicy(policy, principal.entity));
-    const acl = compileAcl(rendered);
-    cache.set(key, { members: [...members], acl });
-    return acl;
+    set.last = { members: cached.members, acl: cached.acl, templated, entity: principal.entity };
+    return cached.acl;
+  };
+
+  /** True when the store's cache holds, fresh, exactly the members `last` was compiled from, for this entity if it was templated. */
+  const stillCurrent = (principal: Principal, names: readonly string[], last: LastAcl): boolean => {
+    if (store.peek === undefined || last.members.length !== names.length) return false;
+    if (last.templated && last.entity !== principal.entity) return false;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (name === undefined || store.peek(name) !== last.members[i]) return false;
+    }
+    return true;
   };
 
   /** The compiled ACL: synchronously when every member policy is cached and fresh (the hot path). */
   const aclFor = (principal: Principal): Acl | Promise<Acl> => {
     const set = policySet(principal.policies);
+    const last = set.last;
+    if (last !== null && stillCurrent(principal, set.names, last)) return last.acl;
     const peeked = peekAll(set.names);
     if (peeked !== undefined) return fromMembers(principal, set, peeked);
     return Promise.all(set.names.map((name) => store.get(name))).then((members) => fromMembers(principal, set, members));

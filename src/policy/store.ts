@@ -121,9 +121,11 @@ export function createPolicyStore(deps: PolicyStoreDeps): PolicyStore {
   };
 
   const peek = (name: string): Policy | null | undefined => {
-    if (name === ROOT_POLICY_NAME || !isValidPolicyName(name)) return null;
+    if (name === ROOT_POLICY_NAME) return null;
+    // Only valid names are ever cached: the name check is for a miss.
     const entry = cache.get(name);
-    return entry !== undefined && runtime.now() - entry.fetchedAt <= maxStalenessMs ? entry.policy : undefined;
+    if (entry === undefined) return isValidPolicyName(name) ? undefined : null;
+    return runtime.now() - entry.fetchedAt <= maxStalenessMs ? entry.policy : undefined;
   };
 
   const get = async (name: string): Promise<Policy | null> => {
