@@ -5,6 +5,7 @@
  */
 
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { z } from 'zod';
@@ -260,6 +261,57 @@ describe('the Node fast path for secret reads', () => {
     expect((await overNode('GET', '/health/live', {})).status).toBe(200);
     expect((await overNode('GET', '/api/v1/secrets', { authorization: `Bearer ${reader}` })).status).toBe(403);
     expect((await overNode('GET', '/api/v1/nothing', {})).body).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } });
+  });
+
+  it('answers pipelined reads, more than one batch holds, in order, with a write and a HEAD among them', async () => {
+    const { g, reader, port } = await start();
+    await g.call('PUT', '/api/v1/secrets/app/a', { body: { v: 'a1' } });
+    await g.call('PUT', '/api/v1/secrets/app/b', { body: { v: 'b1' } });
+    const get = (path: string) => `GET /api/v1/secrets/app/${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${reader}\r\n\r\n`;
+    const put = `PUT /api/v1/secrets/app/c HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${g.rootToken}\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{"v":"c1"}`;
+    const head = `HEAD /api/v1/secrets/app/a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${reader}\r\n\r\n`;
+    // 1,500 reads (the fast path starts at most 1,024 together), then a write, a HEAD and two more reads, in one send.
+    const sent: { status: number; value?: string }[] = [];
+    let text = '';
+    for (let i = 0; i < 1500; i++) {
+      const path = i % 3 === 0 ? 'b' : 'a';
+      text += get(path);
+      sent.push({ status: 200, value: `${path}1` });
+    }
+    text += put + head + get('a') + get('missing');
+    sent.push({ status: 200 }, { status: 405 }, { status: 200, value: 'a1' }, { status: 404 });
+
+    const answers = await new Promise<{ status: number; body: string; requestId: string }[]>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+      let buffer = Buffer.alloc(0);
+      const out: { status: number; body: string; requestId: string }[] = [];
+      socket.on('data', (chunk: Buffer) => {
+        buffer = Buffer.concat([buffer, chunk]);
+        for (;;) {
+          const end = buffer.indexOf('\r\n\r\n');
+          if (end === -1) break;
+          const headText = buffer.subarray(0, end).toString('latin1');
+          const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(headText)?.[1]);
+          const length = out.length === sent.length - 3 ? 0 : Number(/\r\ncontent-length: (\d+)/i.exec(headText)?.[1] ?? 0);
+          if (buffer.length < end + 4 + length) break;
+          out.push({ status, body: buffer.subarray(end + 4, end + 4 + length).toString('utf8'), requestId: /\r\nx-request-id: ([^\r]+)/i.exec(headText)?.[1] ?? '' });
+          buffer = buffer.subarray(end + 4 + length);
+        }
+        if (out.length === sent.length) {
+          socket.destroy();
+          resolve(out);
+        }
+      });
+      socket.on('error', reject);
+    });
+
+    expect(answers.map((a) => a.status)).toEqual(sent.map((s) => s.status));
+    answers.forEach((a, i) => {
+      const value = sent[i]?.value;
+      if (value !== undefined) expect((JSON.parse(a.body) as { data: { v: string } }).data.v).toBe(value);
+    });
+    expect(new Set(answers.map((a) => a.requestId)).size).toBe(answers.length);
+    expect((await g.call('GET', '/api/v1/secrets/app/c')).body.data).toEqual({ v: 'c1' });
   });
 
   it('writes the access log line for fast-path reads, and a 5xx always', async () => {

@@ -4,8 +4,9 @@
  * the same face (`answerFace`), the same pipeline, audit and error answers as every other
  * request, but without building a WHATWG Request, Headers and Response per request and
  * without Hono's router, which cost a cached read most of its CPU (bench/README.md,
- * decision 0014). Everything else, HEAD and reads by an absolute-form target included, goes
- * to the Hono app through @hono/node-server.
+ * decision 0014). The reads of one event-loop turn start together (decision 0019). Everything
+ * else, HEAD and reads by an absolute-form target included, goes to the Hono app through
+ * @hono/node-server, after the reads that arrived before it have started.
  */
 
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -131,21 +132,48 @@ export function createNodeListener(core: KeygateCore, app: { fetch(request: Requ
     send(outgoing, exchange, answer);
   };
 
+  const startRead = (incoming: IncomingMessage, outgoing: ServerResponse, url: string): void => {
+    serveRead(incoming, outgoing, url).catch((err: unknown) => {
+      // Only a failure to write the answer lands here: the face's errors became answers.
+      core.runtime.logger.error({ err: err instanceof Error ? err.name : typeof err }, 'could not write a response');
+      if (outgoing.headersSent) outgoing.end();
+      else {
+        const mapped = toHttpError(err, '');
+        // No request id here: the exchange itself is what failed.
+        write(outgoing, jsonAnswer(mapped.status, mapped.body, mapped.headers), '');
+      }
+    });
+  };
+
+  // Reads that arrived in this turn of the event loop, started together once the poll phase
+  // is over (decision 0019): their steps then run stage by stage across the batch, and their
+  // answers are written back to back, instead of each read running whole between two socket
+  // callbacks. At most MAX_BATCH reads.
+  let batch: [IncomingMessage, ServerResponse, string][] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    const reads = batch;
+    batch = [];
+    for (const [incoming, outgoing, url] of reads) startRead(incoming, outgoing, url);
+  };
+
   return (incoming, outgoing) => {
     const url = incoming.url ?? '';
     if (incoming.method === 'GET' && url.startsWith(SECRETS_PREFIX)) {
-      serveRead(incoming, outgoing, url).catch((err: unknown) => {
-        // Only a failure to write the answer lands here: the face's errors became answers.
-        core.runtime.logger.error({ err: err instanceof Error ? err.name : typeof err }, 'could not write a response');
-        if (outgoing.headersSent) outgoing.end();
-        else {
-          const mapped = toHttpError(err, '');
-          // No request id here: the exchange itself is what failed.
-          write(outgoing, jsonAnswer(mapped.status, mapped.body, mapped.headers), '');
-        }
-      });
+      batch.push([incoming, outgoing, url]);
+      if (batch.length >= MAX_BATCH) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
       return;
     }
+    // Requests start in the order they arrived: the reads queued before this one go first.
+    if (batch.length > 0) flush();
     void viaHono(incoming, outgoing);
   };
 }
+
+/** Reads queued for one batch at most; a busier turn starts them in several. */
+const MAX_BATCH = 1024;
