@@ -28,6 +28,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const MISS_CONNECTIONS = Number(process.env.BENCH_MISS_CONNECTIONS ?? 1);
 /** The AWS miss and its SDK baseline alternate in this many slices each (BENCH_SECONDS in all). */
 const MISS_SLICES = Number(process.env.BENCH_MISS_SLICES ?? 3);
+/** Alternating slices of each cached read and the raw hello measured beside it (loadAlongsideRaw). */
+const BASELINE_SLICES = Number(process.env.BENCH_BASELINE_SLICES ?? 3);
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 2000);
 const RSS_SECRETS = Number(process.env.BENCH_RSS_SECRETS ?? 10_000);
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -48,8 +50,13 @@ interface Result {
   /** Non-2xx answers by status, when there were any (e.g. a provider's circuit breaker open: 503). */
   statuses?: Record<string, number>;
   connections: number;
-  /** req/s as a fraction of the raw baseline's. */
+  /**
+   * req/s as a fraction of the raw baseline's: of the raw server measured alongside in
+   * alternating slices (`baseline`) when there is one, else of the baseline row.
+   */
   ratio: number;
+  /** req/s of the raw hello measured in slices alternating with this scenario's (the main targets only). */
+  baseline?: number;
   /** What the read cache did, where it matters: `hit 100%`, `bypass`, `no read cache in this build`. */
   cache?: string;
 }
@@ -253,6 +260,31 @@ async function load(scenario: string, opts: LoadOptions): Promise<Result> {
 }
 
 /**
+ * A main-target scenario measured in slices alternating with the raw hello (`rawUrl`, its
+ * server left running), each warmed up first: the ratio is then taken against a baseline
+ * measured at the same moments, so a machine that speeds up or slows down during the run
+ * (PERFORMANCE.md) weighs on both alike. The raw slices are not a row of their own.
+ */
+async function loadAlongsideRaw(scenario: string, opts: LoadOptions, rawUrl: string): Promise<Result> {
+  const base = loadBase(opts);
+  const rawBase = loadBase({ url: rawUrl });
+  if (WARMUP > 0) {
+    await autocannonRun({ ...base, duration: WARMUP });
+    await autocannonRun({ ...rawBase, duration: WARMUP });
+  }
+  const before = opts.cache === undefined ? null : await cacheCounters(opts.cache.kg);
+  const measured = emptyMeasured();
+  const raw = emptyMeasured();
+  const slice = Math.max(1, Math.round(SECONDS / BASELINE_SLICES));
+  for (let i = 0; i < BASELINE_SLICES; i++) {
+    await measureInto(measured, base, slice);
+    await measureInto(raw, rawBase, slice);
+  }
+  const after = opts.cache === undefined ? null : await cacheCounters(opts.cache.kg);
+  return report(scenario, opts, measured, before, after, raw.seconds === 0 ? 0 : raw.total / raw.seconds);
+}
+
+/**
  * Two scenarios measured in alternating slices (A, B, A, B, …; each warmed up first), so a
  * drifting shared backend (moto slows and speeds up over a run) weighs on both alike.
  */
@@ -272,7 +304,7 @@ async function loadInterleaved(a: [string, LoadOptions], b: [string, LoadOptions
   return [out[0] as Result, out[1] as Result];
 }
 
-function report(scenario: string, opts: LoadOptions, measured: Measured, before: CacheCounters | null, after: CacheCounters | null): Result {
+function report(scenario: string, opts: LoadOptions, measured: Measured, before: CacheCounters | null, after: CacheCounters | null, alongside?: number): Result {
   const connections = opts.connections ?? CONNECTIONS;
   const { samples } = measured;
   const sorted = samples.sorted();
@@ -289,7 +321,8 @@ function report(scenario: string, opts: LoadOptions, measured: Measured, before:
     errors: measured.errors,
     ...(measured.non2xx > 0 ? { statuses: Object.fromEntries(Object.entries(measured.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, v]) => [code, v.count ?? 0])) } : {}),
     connections,
-    ratio: baselineRps === 0 ? 1 : round(reqPerSec / baselineRps, 3),
+    ratio: alongside !== undefined && alongside > 0 ? round(reqPerSec / alongside, 3) : baselineRps === 0 ? 1 : round(reqPerSec / baselineRps, 3),
+    ...(alongside === undefined ? {} : { baseline: Math.round(alongside) }),
   };
   if (opts.cache !== undefined) {
     if (before === null || after === null) out.cache = 'no read cache in this build';
@@ -300,7 +333,7 @@ function report(scenario: string, opts: LoadOptions, measured: Measured, before:
     }
   }
   process.stdout.write(
-    `${scenario.padEnd(58)} ${String(out.reqPerSec).padStart(7)} req/s ${opts.opsPerRequest ? `${String(out.opsPerSec).padStart(7)} ops/s ` : ''.padEnd(14)} p50 ${out.p50.toFixed(2).padStart(7)} ms  p99 ${out.p99.toFixed(2).padStart(7)} ms  ×raw ${out.ratio.toFixed(3)}${out.cache === undefined ? '' : `  [cache: ${out.cache}]`}${out.non2xx + out.errors > 0 ? `  (non-2xx ${out.non2xx} ${JSON.stringify(out.statuses ?? {})}, errors ${out.errors})` : ''}\n`,
+    `${scenario.padEnd(58)} ${String(out.reqPerSec).padStart(7)} req/s ${opts.opsPerRequest ? `${String(out.opsPerSec).padStart(7)} ops/s ` : ''.padEnd(14)} p50 ${out.p50.toFixed(2).padStart(7)} ms  p99 ${out.p99.toFixed(2).padStart(7)} ms  ×raw ${out.ratio.toFixed(3)}${out.baseline === undefined ? '' : ` (raw alongside ${out.baseline} req/s)`}${out.cache === undefined ? '' : `  [cache: ${out.cache}]`}${out.non2xx + out.errors > 0 ? `  (non-2xx ${out.non2xx} ${JSON.stringify(out.statuses ?? {})}, errors ${out.errors})` : ''}\n`,
   );
   results.push(out);
   return out;
@@ -537,7 +570,7 @@ function targets(rss: RssReport | null): Target[] {
     const failed = failures(r);
     out.push({
       target: `cached authenticated read with file audit: ≥ 0.6 × raw throughput (aim 0.75) [${name.replace(/^.*\((.*)\)$/, '$1')}]`,
-      value: `${r.ratio.toFixed(3)} × raw`,
+      value: `${r.ratio.toFixed(3)} × raw${r.baseline === undefined ? '' : ` (${r.reqPerSec} vs ${r.baseline} req/s, measured in alternating slices)`}`,
       met: failed === null && r.ratio >= 0.6,
       ...(failed !== null ? { note: failed } : cachePending(r) ? { note: `read cache not serving (${r.cache ?? 'unknown'}): this measured the uncached path` } : {}),
     });
@@ -610,7 +643,9 @@ const SCENARIO = {
 const NO_CACHE = { 'cache-control': 'no-cache' };
 
 async function main(): Promise<void> {
-  if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
+  // Every thread (-a): the load generator's GC and libuv threads, started before this line,
+  // would otherwise keep running on the server's CPU.
+  if (hasTaskset) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)]);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'keygate-bench-'));
   const rawFile = path.join(dir, 'raw.cjs');
   const honoFile = path.join(ROOT, 'bench', '.hono-hello.mjs');
@@ -622,12 +657,14 @@ async function main(): Promise<void> {
   let rss: RssReport | null = null;
   const skipped: string[] = [];
   let moto: Moto | string | null = null;
+  let rawServer: Server | null = null;
   try {
     const raw = await startProcess([rawFile], {}, /listening (http:\/\/127\.0\.0\.1:\d+)/);
     const baseline = await load(SCENARIO.raw, { url: raw.url, warmup: true });
     baselineRps = baseline.reqPerSec;
     await atFixedRate(SCENARIO.raw, raw.url, {});
-    await raw.stop();
+    // Left running (idle but for its slices): the cached reads are measured beside it.
+    rawServer = raw;
 
     const hono = await startProcess([honoFile], {}, /listening (http:\/\/127\.0\.0\.1:\d+)/);
     await load(SCENARIO.hono, { url: hono.url, warmup: true });
@@ -644,7 +681,7 @@ async function main(): Promise<void> {
       await expectOk('write the bench secret', call(url, audited.token, 'PUT', '/api/v1/secrets/bench/secret', JSON.parse(secret)));
       const target = `${url}/api/v1/secrets/bench/secret`;
       const name = fsync === 'always' ? SCENARIO.cachedAudit : SCENARIO.cachedAuditInterval;
-      await load(name, { url: target, headers, warmup: true, cache: { kg: audited, expect: 'hit' } });
+      await loadAlongsideRaw(name, { url: target, headers, cache: { kg: audited, expect: 'hit' } }, raw.url);
       await atFixedRate(name, target, headers, audited);
       if (fsync === 'always') await load(SCENARIO.uncachedAudit, { url: target, headers: { ...headers, ...NO_CACHE }, warmup: true, cache: { kg: audited, expect: 'bypass' } });
       await audited.stop();
@@ -659,7 +696,7 @@ async function main(): Promise<void> {
       await expectOk('write the bench secret', call(url, plain.token, 'PUT', '/api/v1/secrets/bench/secret', JSON.parse(secret)));
       await expectOk('create the transit key', call(url, plain.rootToken, 'POST', '/api/v1/secrets/transit/keys/bench'));
       const target = `${url}/api/v1/secrets/bench/secret`;
-      await load(SCENARIO.cachedNoAudit, { url: target, headers, warmup: true, cache: { kg: plain, expect: 'hit' } });
+      await loadAlongsideRaw(SCENARIO.cachedNoAudit, { url: target, headers, cache: { kg: plain, expect: 'hit' } }, raw.url);
       await load(SCENARIO.uncachedNoAudit, { url: target, headers: { ...headers, ...NO_CACHE }, warmup: true, cache: { kg: plain, expect: 'bypass' } });
       const plaintext = Buffer.alloc(1024, 7).toString('base64');
       const json = { ...headers, 'content-type': 'application/json' };
@@ -700,6 +737,8 @@ async function main(): Promise<void> {
       }
     }
     await plain.stop();
+    await raw.stop();
+    rawServer = null;
 
     if (typeof moto !== 'string') {
       await moto.stop();
@@ -709,6 +748,7 @@ async function main(): Promise<void> {
     rss = await measureRss(path.join(dir, 'rss'));
   } finally {
     if (moto !== null && typeof moto !== 'string') await moto.stop();
+    await rawServer?.stop();
     await rm(dir, { recursive: true, force: true });
     await rm(honoFile, { force: true });
   }
@@ -729,11 +769,11 @@ async function main(): Promise<void> {
 }
 
 function printTable(met: Target[], skipped: string[]): void {
-  const lines = ['', '| scenario | conns | req/s | p50 ms | p99 ms | × raw | cache | failed |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = ['', '| scenario | conns | req/s | p50 ms | p99 ms | × raw | raw alongside | cache | failed |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of results) {
     const rps = r.opsPerSec !== r.reqPerSec ? `${r.reqPerSec.toLocaleString('en')} (${r.opsPerSec.toLocaleString('en')} ops/s)` : r.reqPerSec.toLocaleString('en');
     const failed = r.non2xx + r.errors === 0 ? '' : `${r.non2xx + r.errors} (${Object.entries(r.statuses ?? {}).map(([code, n]) => `${n}× ${code}`).join(', ')}${r.errors > 0 ? `${r.non2xx > 0 ? ', ' : ''}${r.errors} errors` : ''})`;
-    lines.push(`| ${r.scenario} | ${r.connections} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.ratio.toFixed(3)} | ${r.cache ?? ''} | ${failed} |`);
+    lines.push(`| ${r.scenario} | ${r.connections} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.ratio.toFixed(3)} | ${r.baseline?.toLocaleString('en') ?? ''} | ${r.cache ?? ''} | ${failed} |`);
   }
   lines.push('', `| at a fixed ${FIXED_RATE} req/s | achieved | p50 ms | p99 ms | max ms | autocannon overallRate p99 ms | cache |`, '| --- | --- | --- | --- | --- | --- | --- |');
   for (const f of fixedRate) {
