@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAuditLines } from '../src/audit/index.js';
 import type { OperationResponse } from '../src/core/index.js';
+import { createMemoryStorage } from '../src/storage/index.js';
 import { createTestGateway } from './helpers/in-process.js';
 import type { TestGateway } from './helpers/in-process.js';
 
@@ -134,6 +135,27 @@ describe('tamper evidence', () => {
     // A rotated file verifies alone (it starts mid-chain, which is noted) and the pair verifies in order.
     expect((await verify(lines.slice(20), publicKey)).ok).toBe(true);
     expect((await verify([...lines.slice(0, 20), ...lines.slice(20)], publicKey)).ok).toBe(true);
+  });
+
+  it('links the next start to the last record of a process stopped with heads still held back', async () => {
+    // Storage that outlives the first gateway's close, as a database file does.
+    const memory = createMemoryStorage();
+    const storage = { ...memory, close: async () => undefined };
+    const config = { audit: [{ name: 'main', type: 'memory', options: {}, checkpoint_every: 5 }] };
+    const first = await createTestGateway({ storage, config });
+    // Checkpoints every 5 records, heads stored at most once a second (decision 0017): most are held back.
+    for (let i = 0; i < 20; i++) expect((await first.call('PUT', `/api/v1/secrets/app/k${i}`, { body: { v: i } })).status).toBe(200);
+    await first.close();
+    const firstLines = first.sinks.get('main')?.lines ?? [];
+    const last = JSON.parse(firstLines.at(-1) ?? '{}') as { seq: number; hash: string; segment: string };
+    // Its chain head was stored before the barrier sealed: no checkpoint failed to persist.
+    expect(first.logs.join('\n')).not.toContain('audit checkpoint not written');
+
+    gw = await createTestGateway({ storage, config, key: first.key });
+    const start = JSON.parse(gw.sinks.get('main')?.lines[0] ?? '{}') as { type: string; previous: { segment: string; seq: number; hash: string } | null };
+    expect(start.type).toBe('segment-start');
+    expect(start.previous).toEqual({ segment: last.segment, seq: last.seq, hash: last.hash });
+    expect((await verify([...firstLines, ...(gw.sinks.get('main')?.lines ?? [])])).ok).toBe(true);
   });
 
   it('detects a deleted record, an inserted record, swapped records and an edited field', async () => {

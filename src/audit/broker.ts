@@ -61,6 +61,11 @@ export interface AuditDeviceInfo {
 export interface AuditBroker {
   /** Starts every device (config and run-time ones) after unseal. */
   load(declared: readonly AuditDeviceConfig[]): Promise<void>;
+  /**
+   * Checkpoints every device and persists its chain head, devices staying open: the step
+   * before the barrier seals, so the next start links to the last record (decision 0017).
+   */
+  flush(): Promise<void>;
   /** Stops every device (on seal and shutdown), writing a last checkpoint where it can. */
   unload(): Promise<void>;
   list(): AuditDeviceInfo[];
@@ -207,6 +212,10 @@ export function createAuditBroker(deps: {
         throw err;
       }
       devices = started;
+    },
+
+    async flush() {
+      await Promise.all([...devices.values()].map(({ device }) => device.flush()));
     },
 
     async unload() {

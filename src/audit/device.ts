@@ -47,6 +47,12 @@ export interface AuditDevice {
   counters(): SinkCounters;
   head(): ChainHead;
   reopen(): Promise<void>;
+  /**
+   * Appends a checkpoint when records came since the last one and persists the newest chain
+   * head at once, without closing: called before the barrier seals (a seal or a shutdown),
+   * while the head can still be stored. Never rejects.
+   */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -301,6 +307,15 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
     counters: () => sink.counters(),
     head: () => chain.head(),
     reopen: async () => sink.reopen?.(),
+
+    async flush() {
+      await tail.catch(() => undefined);
+      if (sinceCheckpoint > 0) {
+        const [last] = await step(() => checkpoint(true)).catch(() => []);
+        await last?.catch(() => undefined);
+      }
+      await heads.flush().catch(() => undefined);
+    },
 
     async close() {
       clearInterval(timer);

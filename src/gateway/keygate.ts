@@ -325,7 +325,11 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     loaded = false;
     scheduler.stop();
     mountHealth.clear();
-    // Decrypted answers go with the keys.
+    // The devices' newest chain heads are stored while the barrier can still write them:
+    // after it seals, only the records of requests still in flight can follow them. A
+    // device whose sink is down holds this up to its write deadline.
+    await audit.flush();
+    // Decrypted answers go with the keys (nothing awaited between the two).
     readCache.clear();
     barrier.seal();
     await tokens.close();
