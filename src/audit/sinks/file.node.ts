@@ -6,8 +6,9 @@
  * every record queued by then; while its write is in flight, new records queue for the next
  * round. So N concurrent requests cost about one fsync, not N (PERFORMANCE.md), and a cache
  * hit's two records share one. The round's write runs on the event loop (a copy into the page
- * cache, at most MAX_ROUND_BYTES); fsyncs run on the thread pool (decision 0018). Each `write()` resolves only after its own record is written,
- * and fsynced when `fsync: 'always'`: by an fsync that began after its round's write returned.
+ * cache, at most MAX_ROUND_BYTES); fsyncs run on the thread pool (decision 0018). Each
+ * `write()` resolves only after its own record is written, and fsynced when
+ * `fsync: 'always'`: by an fsync that began after its round's write returned.
  * That fsync runs beside the next round's write (at most MAX_SYNCS_IN_FLIGHT at a time), so a
  * record waits for its own round's fsync and not also for the one before it. Once an fsync
  * of a handle fails, no later fsync of that handle acknowledges anything (after a failed
