@@ -66,9 +66,9 @@ const MAX_ROUND_BYTES = 1 * MiB;
 const MAX_SYNCS_IN_FLIGHT = 2;
 
 interface Item {
-  /** The record's line, with its newline. */
-  text: string;
-  /** Its length in UTF-8 bytes. */
+  /** The record's line, without its newline (the round adds it). */
+  line: string;
+  /** The line's length in UTF-8 bytes, its newline included. */
   bytes: number;
   w: Waiter;
 }
@@ -244,7 +244,8 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
           if (next === undefined) break;
           const fits = opts.rotate_max_bytes === 0 || size + chunkBytes + next.bytes <= opts.rotate_max_bytes;
           if (count > 0 && !fits) break;
-          text += next.text;
+          text += next.line;
+          text += '\n';
           count++;
           chunkBytes += next.bytes;
         }
@@ -392,8 +393,8 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
       const refused = refusedWrite(closed ? 'the audit file sink is closed' : null, signal, counters);
       if (refused !== null) return refused;
       const { promise, waiter: w } = waiter(signal);
-      const text = `${record.line}\n`;
-      queue.push({ text, bytes: Buffer.byteLength(text, 'utf8'), w });
+      // The line as it is (a flat string): measuring `line + "\n"` would first copy it.
+      queue.push({ line: record.line, bytes: Buffer.byteLength(record.line, 'utf8') + 1, w });
       // One listener per deadline signal, not per record: the device shares a signal among
       // consecutive records (`oneListenerPerSignal`).
       if (!watched.has(signal)) {
