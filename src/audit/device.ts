@@ -290,6 +290,16 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
       }
     });
 
+  /** A last checkpoint when records came since the one before, and the newest head stored (also one the interval held back). Never rejects. */
+  const flush = async (): Promise<void> => {
+    await tail.catch(() => undefined);
+    if (sinceCheckpoint > 0) {
+      const [last] = await step(() => checkpoint(true)).catch(() => []);
+      await last?.catch(() => undefined);
+    }
+    await heads.flush().catch(() => undefined);
+  };
+
   return {
     settings,
     publicKey: signer.publicKey,
@@ -308,25 +318,12 @@ export async function startAuditDevice(deps: DeviceDeps): Promise<AuditDevice> {
     head: () => chain.head(),
     reopen: async () => sink.reopen?.(),
 
-    async flush() {
-      await tail.catch(() => undefined);
-      if (sinceCheckpoint > 0) {
-        const [last] = await step(() => checkpoint(true)).catch(() => []);
-        await last?.catch(() => undefined);
-      }
-      await heads.flush().catch(() => undefined);
-    },
+    flush,
 
     async close() {
       clearInterval(timer);
       if (shared !== null && shared.pending === 0) clearTimeout(shared.timer);
-      await tail.catch(() => undefined);
-      if (sinceCheckpoint > 0) {
-        const [last] = await step(() => checkpoint(true)).catch(() => []);
-        await last?.catch(() => undefined);
-      }
-      // A head the interval was holding back (no record since its checkpoint).
-      await heads.flush().catch(() => undefined);
+      await flush();
       await sink.close(AbortSignal.timeout(settings.deadlineMs));
     },
   };
