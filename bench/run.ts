@@ -266,22 +266,8 @@ async function load(scenario: string, opts: LoadOptions): Promise<Result> {
  * (PERFORMANCE.md) weighs on both alike. The raw slices are not a row of their own.
  */
 async function loadAlongsideRaw(scenario: string, opts: LoadOptions, rawUrl: string): Promise<Result> {
-  const base = loadBase(opts);
-  const rawBase = loadBase({ url: rawUrl });
-  if (WARMUP > 0) {
-    await autocannonRun({ ...base, duration: WARMUP });
-    await autocannonRun({ ...rawBase, duration: WARMUP });
-  }
-  const before = opts.cache === undefined ? null : await cacheCounters(opts.cache.kg);
-  const measured = emptyMeasured();
-  const raw = emptyMeasured();
-  const slice = Math.max(1, Math.round(SECONDS / BASELINE_SLICES));
-  for (let i = 0; i < BASELINE_SLICES; i++) {
-    await measureInto(measured, base, slice);
-    await measureInto(raw, rawBase, slice);
-  }
-  const after = opts.cache === undefined ? null : await cacheCounters(opts.cache.kg);
-  return report(scenario, opts, measured, before, after, raw.seconds === 0 ? 0 : raw.total / raw.seconds);
+  const [kg, raw] = await measureAlternating([{ ...opts, warmup: true }, { url: rawUrl, warmup: true }], BASELINE_SLICES);
+  return report(scenario, opts, kg.measured, kg.before, kg.after, raw.measured.seconds === 0 ? 0 : raw.measured.total / raw.measured.seconds);
 }
 
 /**
@@ -289,19 +275,31 @@ async function loadAlongsideRaw(scenario: string, opts: LoadOptions, rawUrl: str
  * drifting shared backend (moto slows and speeds up over a run) weighs on both alike.
  */
 async function loadInterleaved(a: [string, LoadOptions], b: [string, LoadOptions], slices: number): Promise<[Result, Result]> {
-  const sides = [a, b].map(([scenario, opts]) => ({ scenario, opts, base: loadBase(opts), measured: emptyMeasured(), before: null as CacheCounters | null }));
-  for (const side of sides) {
-    if (side.opts.warmup === true && WARMUP > 0) await autocannonRun({ ...side.base, duration: WARMUP });
-    side.before = side.opts.cache === undefined ? null : await cacheCounters(side.opts.cache.kg);
+  const [ma, mb] = await measureAlternating([a[1], b[1]], slices);
+  return [report(a[0], a[1], ma.measured, ma.before, ma.after), report(b[0], b[1], mb.measured, mb.before, mb.after)];
+}
+
+interface AlternatingSide {
+  measured: Measured;
+  before: CacheCounters | null;
+  after: CacheCounters | null;
+}
+
+/** Loads two targets in alternating slices, `SECONDS` in all for each, each warmed up first when asked; the cache counters around them. */
+async function measureAlternating(sides: [LoadOptions, LoadOptions], slices: number): Promise<[AlternatingSide, AlternatingSide]> {
+  const out: [AlternatingSide, AlternatingSide] = [
+    { measured: emptyMeasured(), before: null, after: null },
+    { measured: emptyMeasured(), before: null, after: null },
+  ];
+  const runs = sides.map((opts, i) => ({ opts, base: loadBase(opts), side: out[i === 0 ? 0 : 1] }));
+  for (const run of runs) {
+    if (run.opts.warmup === true && WARMUP > 0) await autocannonRun({ ...run.base, duration: WARMUP });
+    run.side.before = run.opts.cache === undefined ? null : await cacheCounters(run.opts.cache.kg);
   }
   const slice = Math.max(1, Math.round(SECONDS / slices));
-  for (let i = 0; i < slices; i++) for (const side of sides) await measureInto(side.measured, side.base, slice);
-  const out: Result[] = [];
-  for (const side of sides) {
-    const after = side.opts.cache === undefined ? null : await cacheCounters(side.opts.cache.kg);
-    out.push(report(side.scenario, side.opts, side.measured, side.before, after));
-  }
-  return [out[0] as Result, out[1] as Result];
+  for (let i = 0; i < slices; i++) for (const run of runs) await measureInto(run.side.measured, run.base, slice);
+  for (const run of runs) run.side.after = run.opts.cache === undefined ? null : await cacheCounters(run.opts.cache.kg);
+  return out;
 }
 
 function report(scenario: string, opts: LoadOptions, measured: Measured, before: CacheCounters | null, after: CacheCounters | null, alongside?: number): Result {
