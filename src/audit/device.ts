@@ -337,7 +337,7 @@ const HEAD_WRITE_INTERVAL_MS = 1000;
 /** Records sharing one sink-side deadline signal at most, for a sink that listens per record… */
 const SHARE_MAX = 5;
 /** …and for one that adds one listener per signal (`AuditSink.oneListenerPerSignal`). */
-const SHARE_MAX_ONE_LISTENER = 64;
+const SHARE_MAX_ONE_LISTENER = 1024;
 
 interface SharedDeadline {
   readonly controller: AbortController;

@@ -174,6 +174,35 @@ describe('file sink', () => {
     }
   });
 
+  it('writes multi-byte lines and a line longer than a round byte for byte, in order, rotating by their UTF-8 size', async () => {
+    const path = join(tmp.dir, 'audit.log');
+    // 'é' is 2 bytes, '€' 3 and '🔑' 4 in UTF-8: a line's size is not its length.
+    const wide = (i: number) => makeRecord(i, { note: `${'é€🔑'.repeat(40)}-${i}` });
+    const records = [
+      ...Array.from({ length: 20 }, (_, i) => wide(i + 1)),
+      // Over 1 MiB (the sink's round buffer): written on its own, between the lines around it.
+      makeRecord(21, { note: '€'.repeat(400_000) }),
+      ...Array.from({ length: 20 }, (_, i) => wide(i + 22)),
+    ];
+    const lineBytes = Buffer.byteLength(`${records[0]?.line ?? ''}\n`);
+    const max = lineBytes * 4 + 5;
+    const sink = await createFileSink({ path, rotate_max_bytes: max, rotate_keep: 0 }, ctx, { runtime: runtime() });
+    await Promise.all(records.map((r) => sink.write(r, never())));
+    await sink.close();
+
+    const files = [...readdirSync(tmp.dir).filter((n) => n.startsWith('audit.log.')).sort(byRotation).map((n) => join(tmp.dir, n)), path];
+    const all: string[] = [];
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      const lines = linesOf(f);
+      // Only a file holding the one oversized line may pass the limit, and then holds only it.
+      if (bytes.length > max) expect(lines).toEqual([records[20]?.line]);
+      all.push(...lines);
+    }
+    expect(all).toEqual(records.map((r) => r.line));
+    expect(files.length).toBeGreaterThanOrEqual(10);
+  });
+
   it('rotates a file once it is older than rotate_interval, at the next write', async () => {
     const path = join(tmp.dir, 'audit.log');
     const sink = await createFileSink({ path, rotate_interval: '1h', rotate_max_bytes: 0 }, ctx, { runtime: runtime() });

@@ -58,8 +58,9 @@ export const fileSinkOptionsSchema = z.strictObject({
 export type FileSinkOptions = z.output<typeof fileSinkOptionsSchema>;
 
 /**
- * Most bytes one write round gathers; a busier queue is written in several rounds. A round's
- * write runs on the event loop (decision 0018), so this also bounds how long one can hold it.
+ * Most bytes one write gathers (the size of the buffer rounds encode into), and the most text
+ * one round takes from the queue; a busier queue is written in several rounds. Writes run on
+ * the event loop (decision 0018), so this also bounds how long one can hold it.
  */
 const MAX_ROUND_BYTES = 1 * MiB;
 /** With `fsync: always`: rounds whose fsync is under way at once (each holds a thread-pool thread). */
@@ -68,9 +69,19 @@ const MAX_SYNCS_IN_FLIGHT = 2;
 interface Item {
   /** The record's line, without its newline (the round adds it). */
   line: string;
-  /** The line's length in UTF-8 bytes, its newline included. */
-  bytes: number;
   w: Waiter;
+}
+
+/**
+ * The UTF-8 bytes of `line` and its newline at `offset` of `buffer`, when they surely fit (a
+ * UTF-16 code unit is at most 3 bytes) or are counted to fit; -1 when they do not.
+ */
+function encodeLine(buffer: Buffer, offset: number, line: string): number {
+  const room = buffer.length - offset;
+  if (line.length * 3 + 1 > room && Buffer.byteLength(line, 'utf8') + 1 > room) return -1;
+  const n = buffer.write(line, offset, 'utf8');
+  buffer[offset + n] = 0x0a;
+  return n + 1;
 }
 
 /** `20261123T010203Z` for a time in ms. */
@@ -222,6 +233,9 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
     acks.add(ack);
   };
 
+  /** Where each round's lines are encoded (MAX_ROUND_BYTES, allocated at the first round): one buffer, not one per write. */
+  let roundBuffer: Buffer | null = null;
+
   /** Writes one round: rotation only between lines; never throws. */
   const writeRound = async (batch: Item[]): Promise<void> => {
     let done = 0;
@@ -229,36 +243,43 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
       // After a failed fsync the handle's state is unknown: start again from the path.
       if (fh !== null && failedHandles.has(fh)) await closeFile().catch(() => undefined);
       if (fh === null) await openFile();
+      const buffer = (roundBuffer ??= Buffer.allocUnsafeSlow(MAX_ROUND_BYTES));
       while (done < batch.length) {
         const first = batch[done];
         if (first === undefined) break;
-        if (due(first.bytes)) await rotate();
+        // The chunk's first line is encoded before the rotation check, which needs its size;
+        // a line longer than the buffer is written on its own.
+        let chunk = buffer;
+        let used = encodeLine(buffer, 0, first.line);
+        if (used < 0) {
+          chunk = Buffer.from(`${first.line}\n`, 'utf8');
+          used = chunk.length;
+        }
+        if (due(used)) await rotate();
         const handle = fh;
         if (handle === null) throw new SinkError('io', 'the audit file is not open');
-        // The round's lines are encoded once, together: one buffer per write, not one per record.
-        let text = '';
-        let count = 0;
-        let chunkBytes = 0;
-        for (let i = done; i < batch.length; i++) {
-          const next = batch[i];
-          if (next === undefined) break;
-          const fits = opts.rotate_max_bytes === 0 || size + chunkBytes + next.bytes <= opts.rotate_max_bytes;
-          if (count > 0 && !fits) break;
-          text += next.line;
-          text += '\n';
-          count++;
-          chunkBytes += next.bytes;
+        let count = 1;
+        if (chunk === buffer) {
+          for (let i = done + 1; i < batch.length; i++) {
+            const next = batch[i];
+            if (next === undefined) break;
+            // A line that does not fit (the buffer, or the file before rotation) starts the next chunk.
+            const n = encodeLine(buffer, used, next.line);
+            if (n < 0 || (opts.rotate_max_bytes > 0 && size + used + n > opts.rotate_max_bytes)) break;
+            used += n;
+            count++;
+          }
         }
         const before = size;
         try {
           // On the event loop: a copy into the page cache, no thread-pool round trip (decision 0018).
-          writeAllSync(handle.fd, Buffer.from(text, 'utf8'));
+          writeAllSync(handle.fd, chunk, used);
         } catch (err) {
           // Never leave half a line for the next record to be glued onto.
           await handle.truncate(before).catch(() => undefined);
           throw err;
         }
-        size += chunkBytes;
+        size += used;
         dirty = true;
         if (opts.fsync === 'always') {
           // Beside the next round's write; the oldest first when as many as allowed are under way.
@@ -298,18 +319,22 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
     queue = kept;
   };
 
+  /** The queued records of the next round: up to MAX_ROUND_BYTES of text (UTF-16 units; the chunks bound the bytes). */
   const takeRound = (): Item[] => {
-    const batch: Item[] = [];
-    let bytes = 0;
-    while (queue.length > 0) {
-      const next = queue[0];
-      if (next === undefined || (batch.length > 0 && bytes + next.bytes > MAX_ROUND_BYTES)) break;
-      // Handed to write(2): out of the queue, so the record completes even if its deadline passes now.
-      queue.shift();
-      bytes += next.bytes;
-      batch.push(next);
+    let units = 0;
+    let count = 0;
+    for (const next of queue) {
+      if (count > 0 && units + next.line.length + 1 > MAX_ROUND_BYTES) break;
+      units += next.line.length + 1;
+      count++;
     }
-    return batch;
+    // Handed to write(2): out of the queue, so the records complete even if their deadline passes now.
+    if (count === queue.length) {
+      const batch = queue;
+      queue = [];
+      return batch;
+    }
+    return queue.splice(0, count);
   };
 
   const loop = async (): Promise<void> => {
@@ -393,8 +418,8 @@ export async function createFileSink(options: unknown, ctx: SinkContext, deps: S
       const refused = refusedWrite(closed ? 'the audit file sink is closed' : null, signal, counters);
       if (refused !== null) return refused;
       const { promise, waiter: w } = waiter(signal);
-      // The line as it is (a flat string): measuring `line + "\n"` would first copy it.
-      queue.push({ line: record.line, bytes: Buffer.byteLength(record.line, 'utf8') + 1, w });
+      // Encoded (and measured) once, when its round writes it.
+      queue.push({ line: record.line, w });
       // One listener per deadline signal, not per record: the device shares a signal among
       // consecutive records (`oneListenerPerSignal`).
       if (!watched.has(signal)) {

@@ -15,14 +15,14 @@ export async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<v
 }
 
 /**
- * `writeAll`, on the calling thread: for a regular file this is a copy into the page cache,
+ * `writeAll` of the first `length` bytes, on the calling thread: for a regular file this is a copy into the page cache,
  * cheaper than the thread-pool round trip a `FileHandle.write` makes (decision 0018). The
  * caller bounds `bytes`; waiting for the disk (fsync) stays off the event loop.
  */
-export function writeAllSync(fd: number, bytes: Uint8Array): void {
+export function writeAllSync(fd: number, bytes: Uint8Array, length = bytes.length): void {
   let offset = 0;
-  while (offset < bytes.length) {
-    const written = writeSync(fd, bytes, offset, bytes.length - offset);
+  while (offset < length) {
+    const written = writeSync(fd, bytes, offset, length - offset);
     if (written <= 0) throw new Error('short write');
     offset += written;
   }
