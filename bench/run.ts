@@ -130,10 +130,18 @@ interface Keygate extends Server {
   headers: Record<string, string>;
 }
 
-async function keygate(dir: string, opts: { audit: boolean | 'interval'; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }): Promise<Keygate> {
+/** A file audit device's settings for a scenario: its fsync policy, and how it records a cache hit (decision 0020). */
+interface FileAudit {
+  fsync: 'always' | 'interval';
+  cacheHitRecords: 'pair' | 'response';
+}
+
+async function keygate(dir: string, opts: { audit: FileAudit | null; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }): Promise<Keygate> {
   await mkdir(dir, { recursive: true });
   const config: Record<string, unknown> = { log: { access: false }, policies: { bench: BENCH_POLICY } };
-  if (opts.audit !== false) config.audit = [{ name: 'main', type: 'file', options: { path: path.join(dir, 'audit.log'), fsync: opts.audit === 'interval' ? 'interval' : 'always' } }];
+  if (opts.audit !== null) {
+    config.audit = [{ name: 'main', type: 'file', cache_hit_records: opts.audit.cacheHitRecords, options: { path: path.join(dir, 'audit.log'), fsync: opts.audit.fsync } }];
+  }
   const configFile = path.join(dir, 'keygate.yaml');
   await writeFile(configFile, YAML.stringify(config));
   const server = await startProcess(
@@ -483,7 +491,7 @@ interface RssReport {
 async function measureRss(dir: string): Promise<RssReport> {
   const t0 = Date.now();
   const hook = pathToFileURL(path.join(ROOT, 'dist/bench/gc-hook.js')).href;
-  const kg = await keygate(dir, { audit: false, nodeArgs: ['--expose-gc', '--import', hook] });
+  const kg = await keygate(dir, { audit: null, nodeArgs: ['--expose-gc', '--import', hook] });
   const settle = async (): Promise<{ rss: number | null; heap: number | null; gc: boolean }> => {
     await new Promise((r) => setTimeout(r, 500));
     const m = await memoryAfterGc(kg.proc);
@@ -562,7 +570,7 @@ function targets(rss: RssReport | null): Target[] {
   const failures = (r: Result): string | null => (r.non2xx + r.errors > r.requests / 100 ? `${r.non2xx + r.errors} of ${r.requests} answers failed ${JSON.stringify(r.statuses ?? {})}` : null);
   /** True unless the scenario's requests were (almost all) cache hits. */
   const cachePending = (r: { cache?: string } | undefined): boolean => !/^hit (\d+)%$/.test(r?.cache ?? '') || Number(/^hit (\d+)%$/.exec(r?.cache ?? '')?.[1]) < 90;
-  for (const name of [SCENARIO.cachedAudit, SCENARIO.cachedAuditInterval]) {
+  for (const name of AUDITED_SCENARIOS) {
     const r = find(name);
     if (r === undefined) continue;
     const failed = failures(r);
@@ -574,7 +582,7 @@ function targets(rss: RssReport | null): Target[] {
     });
   }
   const rawFixed = fixedRate.find((f) => f.scenario === SCENARIO.raw);
-  for (const name of [SCENARIO.cachedAudit, SCENARIO.cachedAuditInterval]) {
+  for (const name of AUDITED_SCENARIOS) {
     const kgFixed = fixedRate.find((f) => f.scenario === name);
     if (rawFixed === undefined || kgFixed === undefined) continue;
     const ratio = rawFixed.paced.p99 === 0 ? Infinity : kgFixed.paced.p99 / rawFixed.paced.p99;
@@ -626,6 +634,7 @@ const SCENARIO = {
   hono: 'Hono hello on @hono/node-server',
   cachedAudit: 'Keygate cached GET 1 KiB, file audit (fsync always)',
   cachedAuditInterval: 'Keygate cached GET 1 KiB, file audit (fsync every 1 s)',
+  cachedAuditSingle: 'Keygate cached GET 1 KiB, file audit (fsync every 1 s, one record per hit)',
   cachedNoAudit: 'Keygate cached GET 1 KiB, no audit',
   uncachedNoAudit: 'Keygate uncached KV GET 1 KiB, no audit',
   uncachedAudit: 'Keygate uncached KV GET 1 KiB, file audit',
@@ -636,6 +645,9 @@ const SCENARIO = {
   sdkOne: `AWS SDK → moto direct (${MISS_CONNECTIONS} conn)`,
   sdkMany: 'AWS SDK → moto direct',
 } as const;
+
+/** The cached reads with a file audit device, each held to the audit targets. */
+const AUDITED_SCENARIOS = [SCENARIO.cachedAudit, SCENARIO.cachedAuditInterval, SCENARIO.cachedAuditSingle];
 
 /** Reads are asked to skip the cache with this (docs/cache.md); ignored by a build without one. */
 const NO_CACHE = { 'cache-control': 'no-cache' };
@@ -672,23 +684,28 @@ async function main(): Promise<void> {
 
     // File audit: a required file device. `always` fsyncs before each write resolves (records
     // written meanwhile share one write and one fsync); `interval` answers once the record is
-    // written to the file and fsyncs every second.
-    for (const fsync of ['always', 'interval'] as const) {
-      const audited = await keygate(path.join(dir, `audit-${fsync}`), { audit: fsync === 'always' ? true : 'interval' });
+    // written to the file and fsyncs every second. A cache hit is a request and a response
+    // record (the default), or with `cache_hit_records: response` the response record alone.
+    const audits: [string, FileAudit][] = [
+      [SCENARIO.cachedAudit, { fsync: 'always', cacheHitRecords: 'pair' }],
+      [SCENARIO.cachedAuditInterval, { fsync: 'interval', cacheHitRecords: 'pair' }],
+      [SCENARIO.cachedAuditSingle, { fsync: 'interval', cacheHitRecords: 'response' }],
+    ];
+    for (const [name, audit] of audits) {
+      const audited = await keygate(path.join(dir, `audit-${audit.fsync}-${audit.cacheHitRecords}`), { audit });
       const { url, headers } = audited;
       await expectOk('write the bench secret', call(url, audited.token, 'PUT', '/api/v1/secrets/bench/secret', JSON.parse(secret)));
       const target = `${url}/api/v1/secrets/bench/secret`;
-      const name = fsync === 'always' ? SCENARIO.cachedAudit : SCENARIO.cachedAuditInterval;
       await loadAlongsideRaw(name, { url: target, headers, cache: { kg: audited, expect: 'hit' } }, raw.url);
       await atFixedRate(name, target, headers, audited);
-      if (fsync === 'always') await load(SCENARIO.uncachedAudit, { url: target, headers: { ...headers, ...NO_CACHE }, warmup: true, cache: { kg: audited, expect: 'bypass' } });
+      if (name === SCENARIO.cachedAudit) await load(SCENARIO.uncachedAudit, { url: target, headers: { ...headers, ...NO_CACHE }, warmup: true, cache: { kg: audited, expect: 'bypass' } });
       await audited.stop();
     }
 
     moto = await startMoto();
     if (typeof moto === 'string') skipped.push(`AWS scenarios: ${moto}`);
 
-    const plain = await keygate(path.join(dir, 'plain'), { audit: false });
+    const plain = await keygate(path.join(dir, 'plain'), { audit: null });
     {
       const { url, headers } = plain;
       await expectOk('write the bench secret', call(url, plain.token, 'PUT', '/api/v1/secrets/bench/secret', JSON.parse(secret)));

@@ -17,6 +17,7 @@ const device = (name: string, extra: Partial<AuditDeviceConfig> = {}): AuditDevi
   deadline: '500ms',
   checkpoint_every: 1000,
   checkpoint_interval: '1m',
+  cache_hit_records: 'pair',
   options: {},
   ...extra,
 });
@@ -86,6 +87,46 @@ describe('audit broker', () => {
     set('b', 'fail');
     const failed = await pair('x3').catch((err: unknown) => err);
     expect(isGatewayError(failed, 'ERR_AUDIT_UNAVAILABLE')).toBe(true);
+  });
+
+  it('writes a cache hit as its response record alone on a device with cache_hit_records "response", and as a pair on the others', async () => {
+    const { broker, sinks } = await setup([device('pairs'), device('single', { cache_hit_records: 'response' })]);
+    const request = event('h1');
+    await broker.logPair(request, { ...request, type: 'response', status: 200, cache: 'hit', responseData: { v: 'hit-canary' } });
+    const dataRecords = (name: string) =>
+      (sinks.get(name)?.lines ?? []).map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.request_id !== undefined);
+    expect(dataRecords('pairs').map((r) => r.type)).toEqual(['request', 'response']);
+    const [only, ...rest] = dataRecords('single');
+    expect(rest).toEqual([]);
+    // The one record holds every field the request record would have, and the answer's.
+    const { type: _t, time: _ti, seq: _s, prev_hash: _p, hash: _h, segment: _sg, device: _d, response, cache, ...shared } = only ?? {};
+    const { type: _t2, time: _ti2, seq: _s2, prev_hash: _p2, hash: _h2, segment: _sg2, device: _d2, ...requestFields } = dataRecords('pairs')[0] ?? {};
+    // Each device HMACs with its own key: the same fields, the value under the single device's key.
+    expect(Object.keys(shared).sort()).toEqual(Object.keys(requestFields).sort());
+    expect({ ...shared, request: undefined }).toEqual({ ...requestFields, request: undefined });
+    expect(shared.request).toEqual({ data: { secret: await broker.hash('single', 'value') }, params: {} });
+    expect(only?.type).toBe('response');
+    expect(cache).toBe('hit');
+    expect(response).toMatchObject({ status: 200 });
+    const lines = sinks.get('single')?.lines ?? [];
+    expect(lines.join('\n')).not.toContain('hit-canary');
+    const publicKey = broker.list().find((d) => d.name === 'single')?.public_key ?? '';
+    expect((await verifyAuditLines(lines, { subtle: crypto.subtle, publicKey })).ok).toBe(true);
+
+    // Fails closed the same way.
+    const sink = sinks.get('single');
+    if (sink !== undefined) sink.mode = 'fail';
+    const pairs = sinks.get('pairs');
+    if (pairs !== undefined) pairs.mode = 'fail';
+    const failed = await broker.logPair(event('h2'), { ...event('h2', 'response'), status: 200 }).catch((err: unknown) => err);
+    expect(isGatewayError(failed, 'ERR_AUDIT_UNAVAILABLE')).toBe(true);
+  });
+
+  it('refuses an unknown cache_hit_records value naming the field', async () => {
+    const { broker } = await setup([]);
+    const refused = await broker.enable({ name: 'x', type: 'memory', cache_hit_records: 'none' }).catch((err: unknown) => err);
+    expect(isGatewayError(refused, 'ERR_VALIDATION')).toBe(true);
+    expect(JSON.stringify(refused)).toContain('cache_hit_records');
   });
 
   it('lets requests through when no device is configured', async () => {

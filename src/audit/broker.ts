@@ -36,6 +36,10 @@ export const auditDeviceSchema = z.strictObject({
   deadline: z.string().max(16).default('2s').describe('How long one write may take before the request fails.'),
   checkpoint_every: z.int().min(1).max(1_000_000).default(1000),
   checkpoint_interval: z.string().max(16).default('1m'),
+  cache_hit_records: z
+    .enum(['pair', 'response'])
+    .default('pair')
+    .describe('A read-cache hit as its request and response records (as every other request), or as the response record alone, which carries every request field (decision 0020).'),
   options: z.record(z.string(), z.json()).default({}),
 });
 export type AuditDeviceConfig = z.output<typeof auditDeviceSchema>;
@@ -82,7 +86,9 @@ export interface AuditBroker {
   /**
    * Records a request and its response together, for an answer that needed no backend call (a
    * read-cache hit): both records are chained in order and handed to each device at once, and
-   * this resolves once both are accepted. Throws `ERR_AUDIT_UNAVAILABLE` if either is not.
+   * this resolves once both are accepted. A device with `cache_hit_records: response` writes
+   * the response record only. Throws `ERR_AUDIT_UNAVAILABLE` if a required device does not
+   * accept them.
    */
   logPair(request: AuditEvent, response: AuditEvent): Promise<void>;
   /**
@@ -164,13 +170,13 @@ export function createAuditBroker(deps: {
   };
 
   /** Fans records out to every device; fails closed when required devices exist and none accepted them. */
-  const fanOut = async (submit: (device: AuditDevice) => Promise<void>): Promise<void> => {
+  const fanOut = async (submit: (device: AuditDevice, stored: StoredDevice) => Promise<void>): Promise<void> => {
     if (devices.size === 0) return;
     if (devices.size === 1) {
       // The common case, without the fan-out's arrays and settled results.
       for (const { device, stored } of devices.values()) {
         try {
-          await submit(device);
+          await submit(device, stored);
         } catch {
           runtime.logger.warn({ device: stored.name, required: stored.required }, 'audit device failed to write a record');
           if (stored.required) throw new GatewayError('ERR_AUDIT_UNAVAILABLE', 'the audit log is unavailable; the request was not performed');
@@ -179,7 +185,7 @@ export function createAuditBroker(deps: {
       return;
     }
     const entries = [...devices.values()];
-    const results = await Promise.allSettled(entries.map(({ device }) => submit(device)));
+    const results = await Promise.allSettled(entries.map(({ device, stored }) => submit(device, stored)));
     let requiredSeen = false;
     let requiredOk = false;
     results.forEach((result, i) => {
@@ -283,8 +289,9 @@ export function createAuditBroker(deps: {
     async logPair(request, response) {
       if (devices.size === 0) return;
       // Each device chains both in this order and hands them to its sink together (one write,
-      // one fsync), instead of one write after the other.
-      await fanOut((device) => device.submitPair(request, response));
+      // one fsync), instead of one write after the other; or, as configured, writes the
+      // response record alone: it holds every field of the request record (decision 0020).
+      await fanOut((device, stored) => (stored.cache_hit_records === 'response' ? device.submit(response) : device.submitPair(request, response)));
     },
 
     async logFailure(requestId, fallback) {

@@ -107,6 +107,7 @@ describe('audit broker on node:crypto digests', () => {
     deadline: '500ms',
     checkpoint_every: 3,
     checkpoint_interval: '1m',
+    cache_hit_records: 'pair',
     options: {},
   };
   const event = (requestId: string): AuditEvent => ({

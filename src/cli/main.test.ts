@@ -17,7 +17,7 @@ describe('keygate audit verify', () => {
   it('exits 0 for an intact file and 1 with the break for a tampered one; 2 for usage errors', async () => {
     const sink: MemorySink = createMemorySink();
     const broker = createAuditBroker({ storage: createMemoryStorage(), runtime: createWebRuntime(), sinks: { memory: async () => sink } });
-    await broker.load([{ name: 'main', type: 'memory', description: '', required: true, log_raw: false, deadline: '1s', checkpoint_every: 3, checkpoint_interval: '1m', options: {} }]);
+    await broker.load([{ name: 'main', type: 'memory', description: '', required: true, log_raw: false, deadline: '1s', checkpoint_every: 3, checkpoint_interval: '1m', cache_hit_records: 'pair', options: {} }]);
     for (let i = 0; i < 8; i++) {
       await broker.logRequest({ type: 'request', time: Date.now(), requestId: `r${i}`, operation: 'read', path: 'p', mount: null, clientAddress: null, principal: null, requestData: {}, params: {} });
     }
