@@ -40,6 +40,27 @@ describe('records', () => {
     expect(hash.body.data.hash).toBe(req.request.data.password);
   });
 
+  it('records a cache hit as a pair, or as its response record alone on a device with cache_hit_records "response"', async () => {
+    const g = await withDevices([
+      { name: 'main', type: 'memory' },
+      { name: 'single', type: 'memory', cache_hit_records: 'response' },
+    ]);
+    expect((await g.call('PUT', '/api/v1/secrets/app/hot', { body: { v: CANARY } })).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await g.call('GET', '/api/v1/secrets/app/hot')).body.data.v).toBe(CANARY);
+    const reads = (device: string) => parsed(g, device).filter((r) => r.path === 'app/hot' && r.operation === 'read');
+    const summary = (device: string) => reads(device).map((r) => `${r.type}:${r.cache ?? '-'}`);
+    expect(summary('main')).toEqual(['request:-', 'response:miss', 'request:-', 'response:hit']);
+    // The miss keeps its two steps; the hit is one record.
+    expect(summary('single')).toEqual(['request:-', 'response:miss', 'response:hit']);
+    const hit = reads('single')[2] ?? {};
+    expect(hit.request_id).toBe(reads('main')[3]?.request_id);
+    expect(hit.auth.accessor_hmac).toMatch(/^hmac-sha256:/);
+    expect(hit.response.data.v).toMatch(/^hmac-sha256:/);
+    const lines = g.sinks.get('single')?.lines ?? [];
+    expect(lines.join('\n')).not.toContain(CANARY);
+    expect((await verifyAuditLines(lines, { subtle: crypto.subtle })).problems).toEqual([]);
+  });
+
   it('never writes a canary in clear: secret, token, login payload, error paths', async () => {
     const g = await withDevices([{ name: 'main', type: 'memory' }]);
     await g.call('PUT', '/api/v1/secrets/c', { body: { v: CANARY } });
