@@ -207,15 +207,19 @@ describe('tamper evidence', () => {
 describe('sys/audit', () => {
   it('enables, lists (with counters, no credentials) and disables devices; config devices stay', async () => {
     const g = await withDevices([{ name: 'main', type: 'memory' }]);
-    expect((await g.call('POST', '/api/v1/sys/audit/extra', { body: { type: 'memory', required: false, options: { token: 'SECRET-TOKEN' } } })).status).toBe(204);
+    expect((await g.call('POST', '/api/v1/sys/audit/extra', { body: { type: 'memory', required: false, cache_hit_records: 'response', options: { token: 'SECRET-TOKEN' } } })).status).toBe(204);
     const listed = await g.call('GET', '/api/v1/sys/audit');
     expect(Object.keys(listed.body.data).sort()).toEqual(['extra', 'main']);
-    expect(listed.body.data.extra).toMatchObject({ required: false, source: 'api', options: { token: '[redacted]' } });
+    expect(listed.body.data.extra).toMatchObject({ required: false, source: 'api', cache_hit_records: 'response', options: { token: '[redacted]' } });
+    expect(listed.body.data.main.cache_hit_records).toBe('pair');
     expect(listed.body.data.main.counters.written).toBeGreaterThan(0);
     expect(listed.text).not.toContain('SECRET-TOKEN');
     expect((await g.call('DELETE', '/api/v1/sys/audit/extra')).status).toBe(204);
     expect((await g.call('DELETE', '/api/v1/sys/audit/main')).status).toBe(409);
     expect((await g.call('POST', '/api/v1/sys/audit/bad', { body: { type: 'nope' } })).status).toBe(400);
+    const badSetting = await g.call('POST', '/api/v1/sys/audit/bad', { body: { type: 'memory', cache_hit_records: 'none' } });
+    expect(badSetting.status).toBe(400);
+    expect(badSetting.text).toContain('cache_hit_records');
     const t = (await g.call('POST', '/api/v1/auth/token/create', { body: { policies: ['default'] } })).body.auth.client_token as string;
     expect((await g.call('GET', '/api/v1/sys/audit', { token: t })).status).toBe(403);
   });

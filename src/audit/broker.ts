@@ -55,6 +55,7 @@ export interface AuditDeviceInfo {
   description: string;
   required: boolean;
   log_raw: boolean;
+  cache_hit_records: 'pair' | 'response';
   source: 'config' | 'api';
   options: JsonObject;
   public_key: string;
@@ -116,7 +117,10 @@ export function createAuditBroker(deps: {
 
   const readTable = async (): Promise<StoredDevice[]> => {
     const raw = await storage.get(TABLE_KEY);
-    return raw === null ? [] : (JSON.parse(fromUtf8(raw)) as StoredDevice[]);
+    if (raw === null) return [];
+    // A table written before `cache_hit_records` existed: its devices take the default.
+    const table = JSON.parse(fromUtf8(raw)) as (Omit<StoredDevice, 'cache_hit_records'> & Partial<Pick<StoredDevice, 'cache_hit_records'>>)[];
+    return table.map((d) => ({ ...d, cache_hit_records: d.cache_hit_records ?? 'pair' }));
   };
   const writeTable = (table: StoredDevice[]) => storage.put(TABLE_KEY, utf8(JSON.stringify(table)));
 
@@ -238,6 +242,7 @@ export function createAuditBroker(deps: {
         description: stored.description,
         required: stored.required,
         log_raw: stored.log_raw,
+        cache_hit_records: stored.cache_hit_records,
         source: stored.source,
         options: redactCredentials(stored.options) as JsonObject,
         public_key: device.publicKey,

@@ -336,7 +336,7 @@ export const sysRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: '/api/v1/sys/audit',
     summary: 'List audit devices',
-    description: 'Every audit device with its type, whether it is required, its counters (written, failed, spooled, dropped), its chain head and its public key (for `keygate audit verify --public-key`). Credentials in options are redacted.',
+    description: 'Every audit device with its type, whether it is required, how it records a read-cache hit (`cache_hit_records`), its counters (written, failed, spooled, dropped), its chain head and its public key (for `keygate audit verify --public-key`). Credentials in options are redacted.',
     tag: 'sys',
     auth: 'token',
     capability: 'read',
@@ -345,7 +345,7 @@ export const sysRoutes: readonly ApiRoute[] = [
     handler: async ({ core }) => {
       const data: JsonObject = {};
       for (const d of core.audit.list()) {
-        data[d.name] = { type: d.type, description: d.description, required: d.required, log_raw: d.log_raw, source: d.source, options: d.options, public_key: d.public_key, counters: { ...d.counters }, head: { ...d.head } };
+        data[d.name] = { type: d.type, description: d.description, required: d.required, log_raw: d.log_raw, cache_hit_records: d.cache_hit_records, source: d.source, options: d.options, public_key: d.public_key, counters: { ...d.counters }, head: { ...d.head } };
       }
       return { status: 200, body: { data } };
     },
@@ -354,7 +354,7 @@ export const sysRoutes: readonly ApiRoute[] = [
     method: 'POST',
     path: '/api/v1/sys/audit/{name}',
     summary: 'Enable an audit device',
-    description: 'Body: `{"type": "file"|"stdout"|"syslog"|"http", "required": true, "description", "deadline": "2s", "log_raw": false, "options": {…}}` (docs/audit.md). The device starts a new signed chain segment at once.',
+    description: 'Body: `{"type": "file"|"stdout"|"syslog"|"http", "required": true, "description", "deadline": "2s", "log_raw": false, "cache_hit_records": "pair"|"response", "options": {…}}` (docs/audit.md). The device starts a new signed chain segment at once.',
     tag: 'sys',
     auth: 'token',
     capability: 'update',
