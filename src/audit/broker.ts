@@ -119,7 +119,7 @@ export function createAuditBroker(deps: {
     const raw = await storage.get(TABLE_KEY);
     if (raw === null) return [];
     // A table written before `cache_hit_records` existed: its devices take the default.
-    const table = JSON.parse(fromUtf8(raw)) as (Omit<StoredDevice, 'cache_hit_records'> & Partial<Pick<StoredDevice, 'cache_hit_records'>>)[];
+    const table = JSON.parse(fromUtf8(raw)) as (Omit<StoredDevice, 'cache_hit_records'> & { cache_hit_records?: StoredDevice['cache_hit_records'] })[];
     return table.map((d) => ({ ...d, cache_hit_records: d.cache_hit_records ?? 'pair' }));
   };
   const writeTable = (table: StoredDevice[]) => storage.put(TABLE_KEY, utf8(JSON.stringify(table)));

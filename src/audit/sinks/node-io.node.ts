@@ -15,9 +15,10 @@ export async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<v
 }
 
 /**
- * `writeAll` of the first `length` bytes, on the calling thread: for a regular file this is a copy into the page cache,
- * cheaper than the thread-pool round trip a `FileHandle.write` makes (decision 0018). The
- * caller bounds `bytes`; waiting for the disk (fsync) stays off the event loop.
+ * `writeAll` of the first `length` bytes, on the calling thread: for a regular file this is a
+ * copy into the page cache, cheaper than the thread-pool round trip a `FileHandle.write` makes
+ * (decision 0018). The caller bounds `length`; waiting for the disk (fsync) stays off the
+ * event loop.
  */
 export function writeAllSync(fd: number, bytes: Uint8Array, length = bytes.length): void {
   let offset = 0;
