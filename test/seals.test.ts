@@ -110,6 +110,34 @@ describe('initialisation', () => {
   });
 });
 
+/**
+ * A durable store whose reads of the audit device table wait, once `hold` is called, until
+ * `release`: it stops an unseal's loading after the mounts and before the audit devices.
+ */
+function auditLoadGate() {
+  const storage = durableStorage();
+  let gate: Promise<void> | null = null;
+  let open = (): void => undefined;
+  let reached = (): void => undefined;
+  const arrived = new Promise<void>((resolve) => (reached = resolve));
+  const gated: ManagedStorage = {
+    ...storage,
+    get: async (key) => {
+      if (gate !== null && key.endsWith('audit/devices')) {
+        reached();
+        await gate;
+      }
+      return storage.get(key);
+    },
+  };
+  return {
+    storage: gated,
+    hold: () => void (gate = new Promise<void>((resolve) => (open = resolve))),
+    arrived,
+    release: () => open(),
+  };
+}
+
 describe('multi-seal', () => {
   it('unseals with one of two KMS seals down (any one is enough)', async () => {
     const kms = createTestKms();
@@ -156,6 +184,39 @@ describe('multi-seal', () => {
     expect(h.core.loaded).toBe(true);
     expect((await h.call('GET', '/health/ready', { token: null })).status).toBe(200);
     expect((await h.call('GET', '/api/v1/sys/seal-status', { token: null })).body.auto_unseal).toBeUndefined();
+  });
+
+  it('answers 503 while it loads behind the barrier after an unseal: nothing is served or issued before the audit devices are loaded', async () => {
+    const kms = createTestKms();
+    const config = { seal: [kmsSeal('aws'), kmsSeal('azure')], multi_seal: { required: 2 }, audit: [{ name: 'main', type: 'memory' }] };
+    const gate = auditLoadGate();
+    const g = await boot(gate.storage, kms, config);
+    const { root_token: token } = (await g.call('POST', '/api/v1/sys/init', { token: null, body: {} })).body;
+    await g.call('PUT', '/api/v1/secrets/k', { token, body: { v: 'loaded' } });
+    kms.down.add('azure');
+    const h = await restart(g, kms, config);
+    expect(h.core.barrier.sealed).toBe(true);
+
+    gate.hold();
+    kms.down.delete('azure');
+    // The retry unseals the barrier and loads the tokens and mounts, then waits at the audit devices.
+    await gate.arrived;
+    expect(h.core.barrier.sealed).toBe(false);
+    expect(h.core.loaded).toBe(false);
+    const read = await h.call('GET', '/api/v1/secrets/k', { token });
+    expect(read.status).toBe(503);
+    expect(read.text).not.toContain('loaded');
+    expect((await h.call('POST', '/api/v1/auth/token/create', { token, body: { policies: ['default'] } })).status).toBe(503);
+    expect((await h.call('GET', '/api/v1/sys/mounts', { token })).status).toBe(503);
+    expect((await h.call('GET', '/health/ready', { token: null })).status).toBe(503);
+
+    gate.release();
+    await vi.waitFor(() => expect(h.core.loaded).toBe(true), { timeout: 10_000, interval: 20 });
+    const after = await h.call('GET', '/api/v1/secrets/k', { token });
+    expect(after.body.data).toEqual({ v: 'loaded' });
+    // The read that was served is on record; the refused ones were refused before any device existed.
+    const records = (h.sinks.get('main')?.lines ?? []).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.filter((r) => r.request_id === after.headers.get('x-request-id')).map((r) => r.type)).toContain('response');
   });
 
   it('moves an existing store from any one of three seals to 2 of 3, and back, although an unseal with k = 1 proves only one seal', async () => {

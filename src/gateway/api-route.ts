@@ -88,7 +88,8 @@ export interface ServeInput {
 
 /** Serves one API route: sealed check, authentication, authorization, body, handler, response. */
 export async function serveRoute({ core, route, request, params, query, requestId, clientAddress }: ServeInput): Promise<Response> {
-  if (!route.sealed && core.barrier.sealed) throw new SealedError();
+  // Sealed, or unsealed and still loading (audit devices, declared policies): refused.
+  if (!route.sealed && !core.loaded) throw new SealedError();
   let principal: Principal | null = null;
   let token: TokenRecord | null = null;
   if (route.auth === 'token') {

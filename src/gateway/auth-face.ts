@@ -28,7 +28,8 @@ export async function serveAuthFace({ core, request, rawPath, query, requestId, 
   const { path, trailingSlash } = canonicalizePath(rawPath.slice(PREFIX.length), limits.max_path_bytes);
   const method = request.method.toUpperCase();
   const list = takeFlag(query, 'list');
-  if (core.barrier.sealed) throw new GatewayError('ERR_SEALED', 'Keygate is sealed');
+  // Sealed, or still loading after an unseal: a login now would go unaudited.
+  if (!core.loaded) throw new GatewayError('ERR_SEALED', 'Keygate is sealed');
   const readBody = () => readJsonBody(request, { maxBodyBytes: limits.max_body_bytes, maxJsonDepth: limits.max_json_depth });
 
   const isWrite = method === 'POST' || method === 'PUT';

@@ -469,7 +469,9 @@ export function createKeygateCore(deps: KeygateDeps): KeygateCore & { start(): P
     login,
 
     async authenticate(headers: RequestHeaders, clientAddress: string | null) {
-      if (barrier.sealed) throw new GatewayError('ERR_SEALED', 'Keygate is sealed');
+      // Until everything behind the barrier is loaded (audit devices, declared policies), no
+      // request is served: one answered in between would go unaudited (fail closed).
+      if (!loaded || barrier.sealed) throw new GatewayError('ERR_SEALED', 'Keygate is sealed');
       const token = await tokens.verify(tokenFrom(headers), clientAddress);
       return { principal: await principalOf(token), token };
     },

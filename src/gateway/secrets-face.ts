@@ -118,8 +118,9 @@ export async function answerFace(input: FaceInput): Promise<Answer> {
   const help = takeFlag(query, 'help');
   const bypassCache = cacheBypassOf(query, headers);
 
-  // Sealed answers 503 before anything else: no token can be checked without the keyring.
-  if (core.barrier.sealed) throw new SealedError();
+  // Sealed, or still loading after an unseal, answers 503 before anything else: no token can be
+  // checked without the keyring, and no answer may leave before the audit devices are loaded.
+  if (!core.loaded) throw new SealedError();
   const { principal } = await core.authenticate(headers, clientAddress);
 
   let operation: Operation | undefined;
