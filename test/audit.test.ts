@@ -40,25 +40,27 @@ describe('records', () => {
     expect(hash.body.data.hash).toBe(req.request.data.password);
   });
 
-  it('records a cache hit as a pair, or as its response record alone on a device with cache_hit_records "response"', async () => {
+  it('records a cache hit as its response record alone by default, or as a pair on a device with cache_hit_records "pair"', async () => {
     const g = await withDevices([
       { name: 'main', type: 'memory' },
-      { name: 'single', type: 'memory', cache_hit_records: 'response' },
+      { name: 'pairs', type: 'memory', cache_hit_records: 'pair' },
     ]);
     expect((await g.call('PUT', '/api/v1/secrets/app/hot', { body: { v: CANARY } })).status).toBe(200);
     for (let i = 0; i < 2; i++) expect((await g.call('GET', '/api/v1/secrets/app/hot')).body.data.v).toBe(CANARY);
     const reads = (device: string) => parsed(g, device).filter((r) => r.path === 'app/hot' && r.operation === 'read');
     const summary = (device: string) => reads(device).map((r) => `${r.type}:${r.cache ?? '-'}`);
-    expect(summary('main')).toEqual(['request:-', 'response:miss', 'request:-', 'response:hit']);
-    // The miss keeps its two steps; the hit is one record.
-    expect(summary('single')).toEqual(['request:-', 'response:miss', 'response:hit']);
-    const hit = reads('single')[2] ?? {};
-    expect(hit.request_id).toBe(reads('main')[3]?.request_id);
+    // The miss keeps its two steps on both; the hit is one record by default.
+    expect(summary('main')).toEqual(['request:-', 'response:miss', 'response:hit']);
+    expect(summary('pairs')).toEqual(['request:-', 'response:miss', 'request:-', 'response:hit']);
+    const hit = reads('main')[2] ?? {};
+    expect(hit.request_id).toBe(reads('pairs')[3]?.request_id);
     expect(hit.auth.accessor_hmac).toMatch(/^hmac-sha256:/);
     expect(hit.response.data.v).toMatch(/^hmac-sha256:/);
-    const lines = g.sinks.get('single')?.lines ?? [];
-    expect(lines.join('\n')).not.toContain(CANARY);
-    expect((await verifyAuditLines(lines, { subtle: crypto.subtle })).problems).toEqual([]);
+    for (const device of ['main', 'pairs']) {
+      const lines = g.sinks.get(device)?.lines ?? [];
+      expect(lines.join('\n')).not.toContain(CANARY);
+      expect((await verifyAuditLines(lines, { subtle: crypto.subtle })).problems).toEqual([]);
+    }
   });
 
   it('never writes a canary in clear: secret, token, login payload, error paths', async () => {
@@ -207,11 +209,11 @@ describe('tamper evidence', () => {
 describe('sys/audit', () => {
   it('enables, lists (with counters, no credentials) and disables devices; config devices stay', async () => {
     const g = await withDevices([{ name: 'main', type: 'memory' }]);
-    expect((await g.call('POST', '/api/v1/sys/audit/extra', { body: { type: 'memory', required: false, cache_hit_records: 'response', options: { token: 'SECRET-TOKEN' } } })).status).toBe(204);
+    expect((await g.call('POST', '/api/v1/sys/audit/extra', { body: { type: 'memory', required: false, cache_hit_records: 'pair', options: { token: 'SECRET-TOKEN' } } })).status).toBe(204);
     const listed = await g.call('GET', '/api/v1/sys/audit');
     expect(Object.keys(listed.body.data).sort()).toEqual(['extra', 'main']);
-    expect(listed.body.data.extra).toMatchObject({ required: false, source: 'api', cache_hit_records: 'response', options: { token: '[redacted]' } });
-    expect(listed.body.data.main.cache_hit_records).toBe('pair');
+    expect(listed.body.data.extra).toMatchObject({ required: false, source: 'api', cache_hit_records: 'pair', options: { token: '[redacted]' } });
+    expect(listed.body.data.main.cache_hit_records).toBe('response');
     expect(listed.body.data.main.counters.written).toBeGreaterThan(0);
     expect(listed.text).not.toContain('SECRET-TOKEN');
     expect((await g.call('DELETE', '/api/v1/sys/audit/extra')).status).toBe(204);

@@ -195,10 +195,8 @@ describe('the Node fast path for secret reads', () => {
     expect(denied.status).toBe(403);
     const all = records(g);
     const ofHit = all.filter((r) => r.request_id === hit.headers['x-request-id']);
-    expect(ofHit.map((r) => [r.type, r.cache])).toEqual([
-      ['request', undefined],
-      ['response', 'hit'],
-    ]);
+    // A hit is its response record alone (the default, decision 0021).
+    expect(ofHit.map((r) => [r.type, r.cache])).toEqual([['response', 'hit']]);
     const ofDenied = all.filter((r) => r.request_id === denied.headers['x-request-id']);
     expect(ofDenied.at(-1)).toMatchObject({ type: 'response', error: { code: 'ERR_PERMISSION_DENIED' } });
     expect(JSON.stringify(all)).not.toContain('fast-path-canary-2');

@@ -122,7 +122,7 @@ describe('audit broker', () => {
     expect(isGatewayError(failed, 'ERR_AUDIT_UNAVAILABLE')).toBe(true);
   });
 
-  it('gives a run-time device stored before cache_hit_records existed the default, pair', async () => {
+  it('keeps the pair for a run-time device stored before cache_hit_records existed, and gives a new one the default, response', async () => {
     const storage = createMemoryStorage();
     const old = { name: 'legacy', type: 'memory', description: '', required: true, log_raw: false, deadline: '500ms', checkpoint_every: 1000, checkpoint_interval: '1m', options: {}, source: 'api', created_time: '2026-11-01T00:00:00.000Z' };
     await storage.put('audit/devices', new TextEncoder().encode(JSON.stringify([old])));
@@ -131,6 +131,8 @@ describe('audit broker', () => {
     await broker.logPair(event('l1'), { ...event('l1', 'response'), status: 200 });
     const types = (sinks.get('legacy')?.lines ?? []).map((l) => JSON.parse(l) as { type: string; request_id?: string }).filter((r) => r.request_id === 'l1');
     expect(types.map((r) => r.type)).toEqual(['request', 'response']);
+    await broker.enable({ name: 'fresh', type: 'memory' });
+    expect(broker.list().map((d) => [d.name, d.cache_hit_records])).toEqual([['legacy', 'pair'], ['fresh', 'response']]);
   });
 
   it('refuses an unknown cache_hit_records value naming the field', async () => {

@@ -38,8 +38,8 @@ export const auditDeviceSchema = z.strictObject({
   checkpoint_interval: z.string().max(16).default('1m'),
   cache_hit_records: z
     .enum(['pair', 'response'])
-    .default('pair')
-    .describe('A read-cache hit as its request and response records (as every other request), or as the response record alone, which carries every request field (decision 0020).'),
+    .default('response')
+    .describe('A read-cache hit as its response record alone, which carries every request field (the default), or as a request and a response record, as every other request (decisions 0020, 0021).'),
   options: z.record(z.string(), z.json()).default({}),
 });
 export type AuditDeviceConfig = z.output<typeof auditDeviceSchema>;
@@ -87,8 +87,8 @@ export interface AuditBroker {
   /**
    * Records a request and its response together, for an answer that needed no backend call (a
    * read-cache hit): both records are chained in order and handed to each device at once, and
-   * this resolves once both are accepted. A device with `cache_hit_records: response` writes
-   * the response record only. Throws `ERR_AUDIT_UNAVAILABLE` if a required device does not
+   * this resolves once both are accepted. A device with `cache_hit_records: response` (the
+   * default) writes the response record only. Throws `ERR_AUDIT_UNAVAILABLE` if a required device does not
    * accept them.
    */
   logPair(request: AuditEvent, response: AuditEvent): Promise<void>;
@@ -118,7 +118,7 @@ export function createAuditBroker(deps: {
   const readTable = async (): Promise<StoredDevice[]> => {
     const raw = await storage.get(TABLE_KEY);
     if (raw === null) return [];
-    // A table written before `cache_hit_records` existed: its devices take the default.
+    // A table written before `cache_hit_records` existed: its devices keep the pair they were enabled with (decision 0021).
     const table = JSON.parse(fromUtf8(raw)) as (Omit<StoredDevice, 'cache_hit_records'> & { cache_hit_records?: StoredDevice['cache_hit_records'] })[];
     return table.map((d) => ({ ...d, cache_hit_records: d.cache_hit_records ?? 'pair' }));
   };
