@@ -70,8 +70,9 @@ function headerListOf(answer: Answer): (string | number)[] {
   for (const [name, value] of Object.entries(answer.headers)) list.push(name, value);
   if (answer.body !== null) list.push('content-length', Buffer.byteLength(answer.body));
   if (!frozen) return list;
-  HEADER_LISTS.set(answer, list);
-  return list.slice();
+  // The kept list is a copy, which is exactly as long as it needs to be (push leaves room to grow).
+  HEADER_LISTS.set(answer, list.slice());
+  return list;
 }
 const HEADER_LISTS = new WeakMap<Answer, (string | number)[]>();
 

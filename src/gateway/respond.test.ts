@@ -49,4 +49,24 @@ describe('frozenAnswer', () => {
     const empty = frozenAnswer({ status: 204, headers: {}, body: null }, [secret]);
     expect(empty.body).toBeNull();
   });
+
+  it('keeps every header, in order, frozen: a JSON answer shares one headers object, one with an entity tag has a fixed shape, others stay as given', () => {
+    const entries = (a: { headers: Record<string, string> }) => Object.entries(a.headers);
+    const json = jsonAnswer(200, { data: { a: 1 } });
+    const one = frozenAnswer({ ...json, headers: { ...json.headers } });
+    const two = frozenAnswer(jsonAnswer(200, { data: { b: 2 } }));
+    expect(one.headers).toBe(two.headers);
+    expect(entries(one)).toEqual(entries(json));
+    const tagged = jsonAnswer(200, { data: {} }, { etag: '"7"' });
+    const frozenTagged = frozenAnswer({ ...tagged, headers: { ...tagged.headers } });
+    expect(entries(frozenTagged)).toEqual(entries(tagged));
+    expect(Object.keys(frozenTagged.headers).at(-1)).toBe('etag');
+    const other = jsonAnswer(200, { data: {} }, { etag: '"7"', 'x-extra': 'y' });
+    const frozenOther = frozenAnswer(other);
+    expect(entries(frozenOther)).toEqual(entries(other));
+    for (const a of [one, frozenTagged, frozenOther]) {
+      expect(Object.isFrozen(a)).toBe(true);
+      expect(Object.isFrozen(a.headers)).toBe(true);
+    }
+  });
 });
