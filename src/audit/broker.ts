@@ -85,11 +85,10 @@ export interface AuditBroker {
   /** Records a response before the client gets it. Throws `ERR_AUDIT_UNAVAILABLE`. */
   logResponse(event: AuditEvent): Promise<void>;
   /**
-   * Records a request and its response together, for an answer that needed no backend call (a
-   * read-cache hit): both records are chained in order and handed to each device at once, and
-   * this resolves once both are accepted. A device with `cache_hit_records: response` (the
-   * default) writes the response record only. Throws `ERR_AUDIT_UNAVAILABLE` if a required device does not
-   * accept them.
+   * Records an answer that needed no backend call (a read-cache hit) before it leaves: a
+   * device with `cache_hit_records: response` (the default) writes the response record alone;
+   * one with `pair` chains both records in order and takes them at once. Resolves once they
+   * are accepted; throws `ERR_AUDIT_UNAVAILABLE` if a required device does not accept them.
    */
   logPair(request: AuditEvent, response: AuditEvent): Promise<void>;
   /**
