@@ -286,8 +286,10 @@ async function loadAlongsideRaw(scenario: string, opts: LoadOptions, rawUrl: str
  * request it measured 1.09–1.15×. A side's req/s is its requests over its own time.
  */
 async function loadRequestByRequest(a: [string, LoadOptions], b: [string, LoadOptions]): Promise<[Result, Result]> {
-  const sides = [a, b].map(([, opts]) => ({ opts, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), measured: emptyMeasured(), before: null as CacheCounters | null, after: null as CacheCounters | null }));
-  const once = (side: (typeof sides)[number]): Promise<{ ms: number; status: number }> =>
+  const sideOf = ([name, opts]: [string, LoadOptions]) => ({ name, opts, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), measured: emptyMeasured(), before: null as CacheCounters | null, after: null as CacheCounters | null });
+  type Side = ReturnType<typeof sideOf>;
+  const sides: [Side, Side] = [sideOf(a), sideOf(b)];
+  const once = (side: Side): Promise<{ ms: number; status: number }> =>
     new Promise((resolve) => {
       const started = performance.now();
       const req = http.get(side.opts.url, { agent: side.agent, headers: side.opts.headers ?? {} }, (res) => {
@@ -312,12 +314,12 @@ async function loadRequestByRequest(a: [string, LoadOptions], b: [string, LoadOp
   };
   /** Alternates until each side has spent `seconds` on its own requests (a wall-clock backstop bounds a hung side). */
   const run = async (seconds: number, record: boolean): Promise<void> => {
-    const spent = sides.map(() => 0);
+    const spent = new Map<Side, number>(sides.map((side) => [side, 0]));
     const backstop = Date.now() + (4 * seconds + 10) * 1000;
-    while (Math.min(...spent) < seconds * 1000 && Date.now() < backstop) {
-      for (const [i, side] of sides.entries()) {
+    while (Math.min(...spent.values()) < seconds * 1000 && Date.now() < backstop) {
+      for (const side of sides) {
         const { ms, status } = await once(side);
-        spent[i] = (spent[i] ?? 0) + ms;
+        spent.set(side, (spent.get(side) ?? 0) + ms);
         if (record) tally(side.measured, ms, status);
       }
     }
@@ -329,9 +331,8 @@ async function loadRequestByRequest(a: [string, LoadOptions], b: [string, LoadOp
     side.after = side.opts.cache === undefined ? null : await cacheCounters(side.opts.cache.kg);
     side.agent.destroy();
   }
-  const [ra, rb] = sides.map((side, i) => report((i === 0 ? a : b)[0], { ...side.opts, connections: 1 }, side.measured, side.before, side.after));
-  if (ra === undefined || rb === undefined) throw new Error('unreachable');
-  return [ra, rb];
+  const reportOf = (side: Side): Result => report(side.name, { ...side.opts, connections: 1 }, side.measured, side.before, side.after);
+  return [reportOf(sides[0]), reportOf(sides[1])];
 }
 
 interface AlternatingSide {

@@ -44,6 +44,7 @@ export function frozenAnswer(answer: Answer, values: Iterable<unknown> = []): Re
 
 /** The headers of a JSON answer without extra headers: one frozen object shared by every frozen answer that has them. */
 const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': JSON_TYPE, ...API_HEADERS });
+const JSON_HEADER_NAMES = Object.keys(JSON_HEADERS);
 
 /**
  * A frozen answer's headers, held small: a JSON answer's own headers are the shared
@@ -54,11 +55,15 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-
  */
 function compactHeaders(headers: Record<string, string>): Readonly<Record<string, string>> {
   const names = Object.keys(headers);
-  const json = names.length >= 3 && names[0] === 'content-type' && names[1] === 'cache-control' && names[2] === 'x-content-type-options' && headers['content-type'] === JSON_TYPE && headers['cache-control'] === API_HEADERS['cache-control'] && headers['x-content-type-options'] === API_HEADERS['x-content-type-options'];
-  if (json && names.length === 3) return JSON_HEADERS;
+  const json = JSON_HEADER_NAMES.every((name, i) => names[i] === name && headers[name] === JSON_HEADERS[name]);
+  if (json && names.length === JSON_HEADER_NAMES.length) return JSON_HEADERS;
   const etag = headers.etag;
-  if (json && names.length === 4 && names[3] === 'etag' && etag !== undefined) {
-    return Object.freeze({ 'content-type': JSON_TYPE, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', etag });
+  if (json && names.length === JSON_HEADER_NAMES.length + 1 && names.at(-1) === 'etag' && etag !== undefined) {
+    // A literal, not a spread, so the object has its properties in line; used only while its
+    // names are the headers' own, in their order (values are copied from them).
+    const value = (name: string): string => headers[name] ?? '';
+    const tagged = { 'content-type': value('content-type'), 'cache-control': value('cache-control'), 'x-content-type-options': value('x-content-type-options'), etag };
+    if (Object.keys(tagged).every((name, i) => name === names[i])) return Object.freeze(tagged);
   }
   return Object.freeze(headers);
 }
